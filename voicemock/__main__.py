@@ -1,0 +1,3 @@
+from voicemock.cli.main import main
+
+main()

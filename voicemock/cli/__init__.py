@@ -1,0 +1,1 @@
+"""The command line: ``voicemock practice | score | sessions | show | export | questions``."""

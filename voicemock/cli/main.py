@@ -1,0 +1,399 @@
+"""Entry point. Heavy imports (numpy, faster-whisper) happen inside commands, so --help is quick."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from voicemock import __version__
+from voicemock.errors import UsageError, VoicemockError
+
+ROUND_HELP = (
+    "Round of the loop: product-sense, technical, execution, behavioral, cross-functional, "
+    "presentation, executive or hiring-manager."
+)
+
+
+class _Group(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from voicemock.core.bank import BankError
+
+        try:
+            return super().invoke(ctx)
+        except VoicemockError as exc:
+            click.secho(f"voicemock: error: {exc}", fg="red", err=True)
+            ctx.exit(exc.exit_code)
+        except BankError as exc:
+            click.secho(f"voicemock: error: prompts data: {exc}", fg="red", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.secho(
+                "voicemock: interrupted; completed turns are saved (see: voicemock sessions)",
+                fg="yellow",
+                err=True,
+            )
+            ctx.exit(130)
+
+
+def _data_dir_option(f: Any) -> Any:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="VOICEMOCK_DATA_DIR",
+        help="Folder for the session database and answer audio "
+        "[env: VOICEMOCK_DATA_DIR; default: the user data folder].",
+    )(f)
+
+
+def _model_option(f: Any) -> Any:
+    return click.option(
+        "--model",
+        metavar="PATH|NAME",
+        help="Speech model: a local CTranslate2 whisper folder, or a faster-whisper name such "
+        "as base.en (downloaded on first use). Default: the bundled tiny.en, offline.",
+    )(f)
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Any:
+    from voicemock.config import load_settings
+
+    return load_settings(ctx.obj.get("config"), **overrides)
+
+
+def _open_store(settings: Any) -> Any:
+    from voicemock.store import Store
+
+    return Store(settings.resolved_data_dir)
+
+
+def _check_round(round_id: str) -> None:
+    from voicemock.core.bank import ROUND_IDS
+
+    if round_id not in ROUND_IDS:
+        raise UsageError(f"unknown round '{round_id}'; choose one of: {', '.join(ROUND_IDS)}")
+
+
+def _pick_questions(
+    round_id: str, question_id: str | None, question_text: str | None, count: int, seed: int | None
+) -> list[Any]:
+    from voicemock import resources
+    from voicemock.core.scoring import infer_question
+
+    bank = resources.bank()
+    if question_text:
+        return [infer_question(question_text, round_id, bank.questions)]
+    if question_id:
+        try:
+            question = bank.get(question_id)
+        except KeyError:
+            raise UsageError(
+                f"unknown question '{question_id}'; list them with: voicemock questions "
+                f"--round {round_id}"
+            ) from None
+        if question.round != round_id:
+            raise UsageError(
+                f"question '{question_id}' belongs to round '{question.round}', not '{round_id}'"
+            )
+        return [question]
+    pool = list(bank.for_round(round_id))
+    if not pool:
+        raise UsageError(
+            f"the bank has no questions for round '{round_id}' yet; "
+            "bring your own with --question-text"
+        )
+    rng = random.Random(seed)
+    return rng.sample(pool, min(max(count, 1), len(pool)))
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicemock")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="VOICEMOCK_CONFIG",
+    help="Config file (TOML) [env: VOICEMOCK_CONFIG; default: the user config folder].",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """voicemock: practise Confluent PM onsite rounds by voice.
+
+    The interviewer asks a question, you answer out loud (or from recorded
+    files), your answer is transcribed on this machine, follow-ups probe the
+    trade-offs you skipped, and the round is scored the way the hiring
+    committee would. Everything runs offline by default.
+
+    \b
+    Start here:
+      voicemock questions --round technical
+      voicemock practice --round technical --replay answer1.flac --replay answer2.flac
+      voicemock sessions
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.option("--round", "round_id", required=True, metavar="ROUND", help=ROUND_HELP)
+@click.option("--question", "question_id", metavar="ID", help="A bank question id (see: voicemock questions).")
+@click.option("--question-text", metavar="TEXT", help="Practise your own question instead of one from the bank.")
+@click.option("--questions", "count", type=click.IntRange(1, 10), help="Main questions in the round when no --question is given [default: 1].")
+@click.option("--replay", "replay", multiple=True, metavar="FILE", type=click.Path(path_type=Path), help="Answer audio file (wav, flac, mp3, m4a, ogg, webm); repeat it: files answer the question, then each follow-up, in order.")
+@click.option("--headless", is_flag=True, help="Plain terminal output (the only mode until the TUI lands).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole session as JSON at the end (progress goes to stderr).")
+@click.option("--max-follow-ups", type=click.IntRange(0, 5), help="Follow-ups per question [default: 2].")
+@click.option("--seed", type=int, help="Seed for picking questions, for a repeatable round.")
+@_model_option
+@_data_dir_option
+@click.pass_context
+def practice(
+    ctx: click.Context,
+    round_id: str,
+    question_id: str | None,
+    question_text: str | None,
+    count: int | None,
+    replay: tuple[Path, ...],
+    headless: bool,
+    as_json: bool,
+    max_follow_ups: int | None,
+    seed: int | None,
+    model: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Run a practice round and score it.
+
+    With --replay, recorded files stand in for your spoken answers: the first
+    file answers the question, the next ones answer the follow-ups and then the
+    following questions. If the files run out first, the round is scored on the
+    answers given. Each turn is saved the moment it is transcribed.
+    """
+    _check_round(round_id)
+    if question_id and question_text:
+        raise UsageError("give either --question or --question-text, not both")
+    if not replay:
+        raise UsageError(
+            "live microphone practice is not available in this version; "
+            "answer from recorded files with --replay FILE"
+        )
+    settings = _settings(
+        ctx, data_dir=data_dir, model=model, max_follow_ups=max_follow_ups, questions=count
+    )
+    questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
+
+    from voicemock import resources
+    from voicemock.audio.files import FileSource
+    from voicemock.cli.render import HeadlessRenderer
+    from voicemock.core.brain import OfflineBrain
+    from voicemock.core.report import session_json
+    from voicemock.core.scoring import Scorer
+    from voicemock.practice import PracticeRunner
+    from voicemock.stt import WhisperTranscriber
+
+    render = HeadlessRenderer(to_stderr=as_json)
+    # Check every file before anything is stored: a bad file fails the command, not the round.
+    sources = [FileSource(path) for path in replay]
+    transcriber = WhisperTranscriber(
+        settings.model,
+        threads=settings.cpu_threads or None,
+        on_notice=lambda m: render.echo(f"Note: {m}", fg="yellow"),
+    )
+    render.echo(f"Loading speech model {transcriber.choice.label} …", dim=True)
+    transcriber.load()
+    with _open_store(settings) as store:
+        runner = PracticeRunner(
+            store,
+            transcriber,
+            OfflineBrain(Scorer(resources.rubric())),
+            resources.vocabulary(),
+            on_event=render,
+            max_follow_ups=settings.max_follow_ups,
+        )
+        session_id = runner.run(
+            round_id,
+            questions,
+            sources,
+            settings={"model": transcriber.choice.label, "max_follow_ups": settings.max_follow_ups},
+        )
+        if as_json:
+            click.echo(session_json(store.get_session(session_id)), nl=False)
+        else:
+            click.echo(f"\nSaved as {session_id}: voicemock show {session_id}")
+
+
+@cli.command()
+@click.option("--round", "round_id", required=True, metavar="ROUND", help=ROUND_HELP)
+@click.option("--question", "question_id", metavar="ID", help="A bank question id.")
+@click.option("--question-text", metavar="TEXT", help="The question, in your own words.")
+@click.option("--transcript", type=click.Path(path_type=Path), help="The answer as a text file ('-' for stdin).")
+@click.option("--audio", type=click.Path(path_type=Path), help="The answer as an audio file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: overall, dimensions, missing_concepts, follow_up.")
+@_model_option
+@click.pass_context
+def score(
+    ctx: click.Context,
+    round_id: str,
+    question_id: str | None,
+    question_text: str | None,
+    transcript: Path | None,
+    audio: Path | None,
+    as_json: bool,
+    model: str | None,
+) -> None:
+    """Score one answer to one question, without storing anything."""
+    _check_round(round_id)
+    if bool(question_id) == bool(question_text):
+        raise UsageError("give exactly one of --question ID or --question-text TEXT")
+    if bool(transcript) == bool(audio):
+        raise UsageError("give exactly one of --transcript FILE or --audio FILE")
+    (question,) = _pick_questions(round_id, question_id, question_text, 1, None)
+
+    from voicemock import resources
+    from voicemock.core.brain import OfflineBrain
+    from voicemock.core.scoring import Scorer
+
+    if transcript is not None:
+        text = _read_text(transcript)
+    else:
+        assert audio is not None
+        from voicemock.audio.files import FileSource
+        from voicemock.stt import WhisperTranscriber, build_prompt
+
+        source = FileSource(audio)
+        settings = _settings(ctx, model=model)
+        stt = WhisperTranscriber(settings.model, threads=settings.cpu_threads or None)
+        prompt = build_prompt(question.text, resources.vocabulary())
+        text = stt.transcribe(source.audio, prompt=prompt).text
+        if not text.strip():
+            raise VoicemockError(f"{audio}: no words were recognised in the answer")
+    brain = OfflineBrain(Scorer(resources.rubric()))
+    card = brain.score(round_id, [(question, [text])]).to_dict()
+    follow = brain.follow_up(question, [text], [])
+    result = card | {"follow_up": follow.text if follow else None, "question": question.text,
+                     "transcript": text}
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    from voicemock.cli.render import render_scorecard
+
+    render_scorecard(card, click.secho)
+    if follow:
+        click.secho(f"\nNext follow-up: {follow.text}", fg="cyan")
+
+
+def _read_text(path: Path) -> str:
+    if str(path) == "-":
+        text = sys.stdin.read()
+    else:
+        if not path.exists():
+            raise VoicemockError(f"{path}: no such file")
+        if path.is_dir():
+            raise VoicemockError(f"{path}: is a folder, not a text file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise VoicemockError(f"{path}: not UTF-8 text (for audio use --audio)") from None
+    if not text.strip():
+        raise VoicemockError(f"{path}: the answer is empty")
+    return text
+
+
+@cli.command()
+@click.option("--round", "round_id", metavar="ROUND", help="Only sessions of this round.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def sessions(ctx: click.Context, round_id: str | None, limit: int, as_json: bool, data_dir: Path | None) -> None:
+    """List stored sessions, newest first."""
+    if round_id:
+        _check_round(round_id)
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        rows = store.list_sessions(round_id, limit)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No sessions yet. Start one with: voicemock practice --round technical --replay FILE")
+        return
+    click.secho(f"{'ID':<22} {'ROUND':<17} {'STATUS':<11} {'TURNS':>5} {'SCORE':>5}  VERDICT", bold=True)
+    for r in rows:
+        score_txt = f"{r['overall']:.2f}" if r["overall"] is not None else "-"
+        click.echo(
+            f"{r['id']:<22} {r['round']:<17} {r['status']:<11} {r['turns']:>5} {score_txt:>5}  "
+            f"{r['recommendation'] or '-'}"
+        )
+
+
+@cli.command()
+@click.argument("session_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
+@_data_dir_option
+@click.pass_context
+def show(ctx: click.Context, session_id: str, as_json: bool, data_dir: Path | None) -> None:
+    """Show one session: transcript with timestamps and the scorecard. IDs may be shortened."""
+    from voicemock.core.report import session_json, session_markdown
+
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        session = store.get_session(session_id)
+    click.echo(session_json(session) if as_json else session_markdown(session), nl=False)
+
+
+@cli.command()
+@click.argument("session_id")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@_data_dir_option
+@click.pass_context
+def export(ctx: click.Context, session_id: str, fmt: str, output: Path | None, data_dir: Path | None) -> None:
+    """Export a session as Markdown (for people) or JSON (for programs)."""
+    from voicemock.core.report import session_json, session_markdown
+
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        session = store.get_session(session_id)
+    text = session_json(session) if fmt == "json" else session_markdown(session)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise VoicemockError(f"{output}: cannot write ({exc.strerror})") from None
+    click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command()
+@click.option("--round", "round_id", metavar="ROUND", help="Only this round.")
+def questions(round_id: str | None) -> None:
+    """List the question bank and what each round tests."""
+    from voicemock import resources
+
+    if round_id:
+        _check_round(round_id)
+    bank, rubric = resources.bank(), resources.rubric()
+    for spec in rubric.rounds:
+        if round_id and spec.id != round_id:
+            continue
+        click.secho(f"{spec.id} — {spec.title}", bold=True)
+        click.echo(f"  {spec.tests}")
+        for q in bank.for_round(spec.id):
+            click.secho(f"  {q.id}", fg="cyan")
+            click.echo(f"      {q.text}")
+        if not bank.for_round(spec.id):
+            click.echo("      (no bank questions yet; use --question-text)")
+        click.echo()
+
+
+def main() -> None:
+    cli(prog_name="voicemock")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

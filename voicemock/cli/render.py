@@ -1,0 +1,92 @@
+"""Plain-terminal rendering of session events and scorecards (headless mode)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import click
+
+from voicemock.core.events import (
+    AnswerTranscribed,
+    FollowUpAsked,
+    QuestionAsked,
+    RoundEndedEarly,
+    RoundScored,
+)
+from voicemock.core.report import bar
+
+WIDTH = 88
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+class HeadlessRenderer:
+    """Prints what happens as it happens. With ``to_stderr`` stdout stays free for JSON."""
+
+    def __init__(self, to_stderr: bool = False) -> None:
+        self.err = to_stderr
+
+    def echo(self, text: str = "", **style: Any) -> None:
+        click.secho(text, err=self.err, **style)
+
+    def __call__(self, event: object) -> None:
+        from voicemock.practice import AnswerStarted, FilesLeftOver, SessionOpened, TurnSaved
+
+        if isinstance(event, SessionOpened):
+            self.echo(f"Session {event.session_id} (stored in {event.data_dir})", dim=True)
+        elif isinstance(event, QuestionAsked):
+            q = event.prompt.question
+            self.echo()
+            self.echo(f"Question {event.number}/{event.total}  [{q.id}]", bold=True)
+            self.echo("Interviewer:", fg="cyan", bold=True)
+            self.echo(_wrap(event.prompt.text))
+        elif isinstance(event, FollowUpAsked):
+            self.echo(f"Interviewer (follow-up {event.number}):", fg="cyan", bold=True)
+            self.echo(_wrap(event.prompt.text))
+        elif isinstance(event, AnswerStarted):
+            self.echo(f"  … transcribing {event.source} ({event.duration:.1f} s)", dim=True)
+        elif isinstance(event, AnswerTranscribed):
+            self.echo("You:", fg="green", bold=True)
+            self.echo(_wrap(event.transcript.text))
+        elif isinstance(event, TurnSaved):
+            lat = event.latency
+            self.echo(
+                f"  saved turn {event.index} · {lat.get('audio_s', 0):.1f} s of audio "
+                f"transcribed in {lat.get('transcribe_s', 0):.2f} s",
+                dim=True,
+            )
+        elif isinstance(event, FilesLeftOver):
+            self.echo(
+                f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",
+                fg="yellow",
+            )
+        elif isinstance(event, RoundEndedEarly):
+            self.echo(f"\nNote: {event.reason}", fg="yellow")
+        elif isinstance(event, RoundScored):
+            self.echo()
+            render_scorecard(event.scorecard.to_dict(), self.echo)
+
+
+def render_scorecard(card: dict[str, Any], echo: Any) -> None:
+    colour = {"strong hire": "green", "hire": "green", "no hire": "red", "strong no hire": "red"}
+    echo("Scorecard", bold=True)
+    echo(
+        f"  Verdict: {card['recommendation'].upper()}   overall {card['overall']:.2f} / 4",
+        fg=colour.get(card["recommendation"], None),
+        bold=True,
+    )
+    for dim_id, dim in card["dimensions"].items():
+        echo(f"  {bar(dim['score'])} {dim['score']}  {dim.get('title', dim_id)}")
+        for quote in dim.get("evidence", [])[:1]:
+            echo(_wrap(f"“{quote}”", "        "), dim=True)
+        for gap in dim.get("missing", [])[:2]:
+            echo(_wrap(f"missing: {gap}", "        "), fg="yellow")
+    if card.get("hints"):
+        echo("  What a strong answer would add:", bold=True)
+        for hint in card["hints"][:5]:
+            echo(_wrap(f"- {hint}", "    "))
+    for note in card.get("notes", []):
+        echo(f"  Note: {note}", fg="yellow")

@@ -1,0 +1,86 @@
+"""Session reports: Markdown for people, JSON-ready dicts for programs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _clock(seconds: float | None) -> str:
+    seconds = float(seconds or 0.0)
+    return f"{int(seconds // 60):02d}:{seconds % 60:04.1f}"
+
+
+def bar(score: float, width: int = 4) -> str:
+    filled = max(0, min(width, int(round(score))))
+    return "█" * filled + "░" * (width - filled)
+
+
+def scorecard_markdown(card: dict[str, Any]) -> list[str]:
+    lines = [
+        f"**Verdict: {card['recommendation']}** — overall {card['overall']:.2f} / 4 "
+        f"(brain: {card.get('brain', 'offline')}, rubric {card.get('rubric_version', '?')})",
+        "",
+        "| Dimension | Score | |",
+        "|---|---|---|",
+    ]
+    for dim_id, dim in card["dimensions"].items():
+        lines.append(f"| {dim.get('title', dim_id)} | {dim['score']} / 4 | `{bar(dim['score'])}` |")
+    lines.append("")
+    for dim_id, dim in card["dimensions"].items():
+        lines.append(f"### {dim.get('title', dim_id)}: {dim['score']} / 4")
+        for quote in dim.get("evidence", [])[:3]:
+            lines.append(f"> {quote}")
+            lines.append("")
+        for gap in dim.get("missing", []):
+            lines.append(f"- Missing: {gap}")
+        lines.append("")
+    if card.get("missing_concepts"):
+        lines.append("### Concepts not explained")
+        lines += [f"- {c}" for c in card["missing_concepts"]]
+        lines.append("")
+    if card.get("hints"):
+        lines.append("### What a strong answer would add")
+        lines += [f"- {h}" for h in card["hints"]]
+        lines.append("")
+    for note in card.get("notes", []):
+        lines.append(f"_Note: {note}_")
+    return lines
+
+
+def session_markdown(session: dict[str, Any]) -> str:
+    """A readable record of one session: every exchange, then the scorecard."""
+    lines = [
+        f"# voicemock session {session['id']}",
+        "",
+        f"- Round: {session['round']}",
+        f"- Brain: {session['brain']}",
+        f"- Mode: {session.get('mode', '')}",
+        f"- Started: {session['started_at']}",
+        f"- Status: {session['status']}" + (f" ({session['error']})" if session.get("error") else ""),
+        "",
+        "## Transcript",
+        "",
+    ]
+    for turn in session["turns"]:
+        who = "Question" if turn["kind"] == "question" else "Follow-up"
+        lines.append(f"**{who} {turn['index']}:** {turn['prompt']}")
+        lines.append("")
+        for seg in turn["segments"]:
+            lines.append(f"- `{_clock(seg['start'])}` {seg['text']}")
+        if not turn["segments"]:
+            lines.append(f"- {turn['transcript']}")
+        if turn.get("audio_path"):
+            lines.append(f"- Audio: `{turn['audio_path']}` ({turn.get('duration_s') or 0:.1f} s)")
+        lines.append("")
+    lines.append("## Scorecard")
+    lines.append("")
+    if session.get("scorecard"):
+        lines += scorecard_markdown(session["scorecard"])
+    else:
+        lines.append("_Not scored: the session did not finish._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def session_json(session: dict[str, Any]) -> str:
+    return json.dumps(session, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,112 @@
+"""The interview as a state machine: ask → answer → (follow-up → answer)* → next or score.
+
+Pure: it takes transcripts and returns events. Audio, models and storage are
+the caller's business, so live and replay sessions run the same machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from voicemock.core.bank import Question
+from voicemock.core.events import (
+    AnswerTranscribed,
+    Event,
+    FollowUpAsked,
+    Prompt,
+    QuestionAsked,
+    RoundEndedEarly,
+    RoundScored,
+    RoundStarted,
+)
+from voicemock.core.models import Transcript
+from voicemock.core.ports import Brain
+from voicemock.core.scoring import Scorecard
+
+
+class Phase(Enum):
+    READY = "ready"
+    AWAITING_ANSWER = "awaiting_answer"
+    FINISHED = "finished"
+
+
+class SessionStateError(RuntimeError):
+    """A call that the session's current phase does not allow."""
+
+
+class InterviewSession:
+    """One practice round over a fixed list of questions."""
+
+    def __init__(
+        self,
+        round_id: str,
+        questions: Sequence[Question],
+        brain: Brain,
+        max_follow_ups: int = 2,
+    ) -> None:
+        if not questions:
+            raise ValueError("a round needs at least one question")
+        if max_follow_ups < 0:
+            raise ValueError("max_follow_ups must be >= 0")
+        self.round_id = round_id
+        self.questions = tuple(questions)
+        self.brain = brain
+        self.max_follow_ups = max_follow_ups
+        self.phase = Phase.READY
+        self.current: Prompt | None = None
+        self.scorecard: Scorecard | None = None
+        self._index = -1
+        self._answers: list[list[str]] = []
+        self._asked: list[list[str]] = []
+
+    @property
+    def exchanges(self) -> list[tuple[Question, list[str]]]:
+        """Each question asked so far with the answers it got (follow-up answers included)."""
+        return [(q, a) for q, a in zip(self.questions, self._answers, strict=False) if a]
+
+    def start(self) -> list[Event]:
+        if self.phase is not Phase.READY:
+            raise SessionStateError("the session has already started")
+        return [RoundStarted(self.round_id, tuple(q.id for q in self.questions)), *self._next()]
+
+    def answer(self, transcript: Transcript) -> list[Event]:
+        """Record the answer to the current prompt and move on."""
+        if self.phase is not Phase.AWAITING_ANSWER or self.current is None:
+            raise SessionStateError("no question is waiting for an answer")
+        prompt = self.current
+        self._answers[self._index].append(transcript.text)
+        events: list[Event] = [AnswerTranscribed(prompt, transcript)]
+        asked = self._asked[self._index]
+        if len(asked) < self.max_follow_ups:
+            follow = self.brain.follow_up(prompt.question, self._answers[self._index], asked)
+            if follow is not None:
+                asked.append(follow.concept_id or follow.text)
+                self.current = Prompt("follow_up", follow.text, prompt.question, follow.concept_id)
+                events.append(FollowUpAsked(self.current, len(asked)))
+                return events
+        events.extend(self._next())
+        return events
+
+    def end_early(self, reason: str) -> list[Event]:
+        """Stop asking and score what was answered (for example, replay files ran out)."""
+        if self.phase is Phase.FINISHED:
+            return []
+        return [RoundEndedEarly(reason), *self._score()]
+
+    def _next(self) -> list[Event]:
+        self._index += 1
+        if self._index >= len(self.questions):
+            return self._score()
+        question = self.questions[self._index]
+        self._answers.append([])
+        self._asked.append([])
+        self.current = Prompt("question", question.text, question)
+        self.phase = Phase.AWAITING_ANSWER
+        return [QuestionAsked(self.current, self._index + 1, len(self.questions))]
+
+    def _score(self) -> list[Event]:
+        self.phase = Phase.FINISHED
+        self.current = None
+        self.scorecard = self.brain.score(self.round_id, self.exchanges)
+        return [RoundScored(self.scorecard)]

@@ -1,0 +1,81 @@
+"""Text handling for scoring: sentence splitting and phrase matching on spoken text.
+
+Transcripts are spoken language written down by a recogniser: punctuation is
+unreliable, hyphens come and go ("exactly-once" / "exactly once") and numbers
+may be digits or words. Everything here matches on a normalised form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_NON_WORD = re.compile(r"[^a-z0-9%]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, turn punctuation and hyphens into spaces, collapse white space."""
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def tokens(text: str) -> list[str]:
+    return normalize(text).split()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on sentence punctuation; very long unpunctuated runs are split on clause words."""
+    out: list[str] = []
+    for part in _SENTENCE_END.split(text.strip()):
+        part = part.strip()
+        if not part:
+            continue
+        words = part.split()
+        # Recognisers sometimes drop full stops for a whole minute of speech; cut such runs
+        # at conjunctions so one sentence does not swallow the whole answer.
+        if len(words) > 60:
+            chunk: list[str] = []
+            for word in words:
+                if len(chunk) >= 25 and word.lower().strip(",") in {"and", "so", "but", "then"}:
+                    out.append(" ".join(chunk))
+                    chunk = []
+                chunk.append(word)
+            if chunk:
+                out.append(" ".join(chunk))
+        else:
+            out.append(part)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Compile a bank phrase: words match whole words, a trailing ``*`` matches any ending.
+
+    ``"idempoten*"`` matches "idempotent", "idempotence" and "idempotency";
+    ``"exactly-once"`` matches "exactly once" and "exactly-once".
+    """
+    parts = []
+    for word in phrase.split():
+        star = word.endswith("*")
+        norm = normalize(word.rstrip("*"))
+        if not norm:
+            continue
+        piece = r"\s".join(re.escape(w) for w in norm.split())
+        parts.append(piece + (r"[a-z0-9]*" if star else ""))
+    if not parts:
+        raise ValueError(f"empty phrase: {phrase!r}")
+    return re.compile(r"(?<![a-z0-9])" + r"\s".join(parts) + r"(?![a-z0-9])")
+
+
+def find_phrases(normalized_text: str, phrases: Iterable[str]) -> list[str]:
+    """The phrases (as written in the bank) that occur in already-normalised text."""
+    return [p for p in phrases if phrase_pattern(p).search(normalized_text)]
+
+
+def count_phrases(normalized_text: str, phrases: Iterable[str]) -> int:
+    return sum(len(phrase_pattern(p).findall(normalized_text)) for p in phrases)
+
+
+def word_count(text: str) -> int:
+    return len(tokens(text))

@@ -1,0 +1,36 @@
+"""Where the shipped data lives: ``prompts/`` inside the wheel, or beside the source tree."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from voicemock.core.bank import QuestionBank, load_bank
+from voicemock.core.rubric import Rubric, load_rubric
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def prompts_dir() -> Path:
+    for candidate in (_PACKAGE / "prompts", _PACKAGE.parent / "prompts"):
+        if (candidate / "rubrics.toml").is_file():
+            return candidate
+    raise FileNotFoundError("voicemock's prompts folder is missing: reinstall voicemock")
+
+
+@lru_cache(maxsize=1)
+def bank() -> QuestionBank:
+    return load_bank((prompts_dir() / "questions").glob("*.toml"))
+
+
+@lru_cache(maxsize=1)
+def rubric() -> Rubric:
+    return load_rubric(prompts_dir() / "rubrics.toml")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> tuple[str, ...]:
+    import tomllib
+
+    data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
+    return tuple(data["terms"])

@@ -1,0 +1,77 @@
+"""Schema migrations, applied in order; ``PRAGMA user_version`` records the last one run."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE sessions (
+        id            TEXT PRIMARY KEY,
+        round         TEXT NOT NULL,
+        brain         TEXT NOT NULL,
+        mode          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('in_progress', 'complete', 'incomplete')),
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT,
+        question_ids  TEXT NOT NULL,
+        settings      TEXT NOT NULL DEFAULT '{}',
+        error         TEXT
+    );
+    CREATE INDEX sessions_started ON sessions (started_at);
+    CREATE TABLE turns (
+        id            INTEGER PRIMARY KEY,
+        session_id    TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        idx           INTEGER NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('question', 'follow_up')),
+        question_id   TEXT NOT NULL,
+        concept_id    TEXT,
+        prompt        TEXT NOT NULL,
+        transcript    TEXT NOT NULL,
+        audio_path    TEXT,
+        source        TEXT,
+        duration_s    REAL,
+        latency       TEXT NOT NULL DEFAULT '{}',
+        created_at    TEXT NOT NULL,
+        UNIQUE (session_id, idx)
+    );
+    CREATE TABLE segments (
+        id            INTEGER PRIMARY KEY,
+        turn_id       INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        idx           INTEGER NOT NULL,
+        start_s       REAL NOT NULL,
+        end_s         REAL NOT NULL,
+        text          TEXT NOT NULL,
+        avg_logprob   REAL,
+        no_speech_prob REAL,
+        words         TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE scorecards (
+        id             INTEGER PRIMARY KEY,
+        session_id     TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at     TEXT NOT NULL,
+        brain          TEXT NOT NULL,
+        rubric_version TEXT NOT NULL,
+        overall        REAL NOT NULL,
+        recommendation TEXT NOT NULL,
+        data           TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to SCHEMA_VERSION; refuse one written by a newer voicemock."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database has schema version {current}, newer than this voicemock "
+            f"({SCHEMA_VERSION}): upgrade voicemock"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        with conn:
+            conn.executescript("BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version = {version + 1};")
+    return SCHEMA_VERSION

