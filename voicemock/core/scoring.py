@@ -16,7 +16,13 @@ from typing import Any
 
 from voicemock.core.bank import Concept, Question
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
-from voicemock.core.text import count_phrases, find_phrases, normalize, split_sentences
+from voicemock.core.text import (
+    count_phrases,
+    find_phrases,
+    normalize,
+    phrase_pattern,
+    split_sentences,
+)
 
 EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
 _CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
@@ -157,10 +163,16 @@ class Scorer:
             or bool(_CONSEQUENCE.search(norm))
             or bool(find_phrases(norm, self._markers["reasoning"]))
         )
-        hits = set(find_phrases(norm, self._all_terms)) | set(find_phrases(norm, extra_terms))
+        # A buzzword list is mostly terms: measure how much of the sentence the terms cover.
+        covered = bytearray(len(norm))
+        for phrase in (*self._all_terms, *extra_terms):
+            for match in phrase_pattern(phrase).finditer(norm):
+                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+        letters = sum(1 for ch in norm if ch != " ")
+        term_letters = sum(1 for ch, c in zip(norm, covered, strict=True) if c and ch != " ")
         words = len(norm.split())
         commas = text.count(",")
-        list_like = (len(hits) >= 3 and words <= 3 * len(hits) + 2) or (
+        list_like = (letters > 0 and term_letters / letters >= 0.6) or (
             commas >= 4 and commas * 3 >= words
         )
         return Sentence(text.strip(), norm, reasoning and not list_like, list_like, to_scorer)
@@ -375,19 +387,42 @@ def _hints(question: Question, analysis: Analysis) -> list[str]:
     return out
 
 
+_STOPWORDS = frozenset(
+    "what which when where would could should there their them they this that with from your "
+    "have does into about while without every each other than then more most make made".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in normalize(text).split() if len(w) > 3 and w not in _STOPWORDS}
+
+
 def infer_question(
     text: str, round_id: str, candidates: Sequence[Question], question_id: str = "custom"
 ) -> Question:
     """A question written by the user: probe the bank concepts its words point at.
 
-    Concepts whose phrases occur in the question come first; the round's most
-    common concepts fill up to five so every answer is probed on the basics.
+    First the concepts of the most similar bank question (by shared content words),
+    then concepts whose phrases occur in the question, then the round's most common
+    concepts, up to six, so every answer is probed on the basics.
     """
     norm = normalize(text)
+    words = _content_words(text)
     chosen: dict[str, Concept] = {}
+    if words:
+        best = max(
+            candidates,
+            key=lambda q: len(words & _content_words(q.text)) / len(words),
+            default=None,
+        )
+        if best is not None and len(words & _content_words(best.text)) / len(words) >= 0.2:
+            for concept in sorted(best.concepts, key=lambda c: -c.weight)[:4]:
+                chosen[concept.id] = concept
     for question in candidates:
         for concept in question.concepts:
-            if concept.id not in chosen and find_phrases(norm, concept.phrases):
+            if len(chosen) < 6 and concept.id not in chosen and (
+                find_phrases(norm, concept.phrases) or normalize(concept.name) in norm
+            ):
                 chosen[concept.id] = concept
     frequency: dict[str, tuple[int, Concept]] = {}
     for question in candidates:

@@ -1,0 +1,96 @@
+"""Shared fixtures: the real bundled model, the bundled answer recordings, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "audio_fixtures"
+SHARED = Path(os.environ.get("VOICEMOCK_SHARED", ROOT.parent / "shared"))
+REAL_SPEECH = SHARED / "data" / "real-speech"
+
+
+def normalize_words(text: str) -> str:
+    """For word error rates: lower case, no punctuation, hyphens as spaces."""
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
+
+
+def fixture_manifest() -> list[dict]:
+    return tomllib.loads((FIXTURES / "fixtures.toml").read_text())["fixture"]
+
+
+@pytest.fixture(scope="session")
+def transcriber():
+    """The bundled tiny.en model, loaded once for the whole run."""
+    from voicemock.stt import WhisperTranscriber
+
+    stt = WhisperTranscriber()
+    stt.load()
+    return stt
+
+
+@pytest.fixture(scope="session")
+def real_speech() -> Path:
+    if not (REAL_SPEECH / "REFERENCES.toml").is_file():
+        pytest.skip(f"real speech recordings not found at {REAL_SPEECH}")
+    return REAL_SPEECH
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _voicemock_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "voicemock"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("voicemock")
+    return [found] if found else [sys.executable, "-m", "voicemock"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def voicemock(tmp_path: Path, data_dir: Path):
+    """Run the installed ``voicemock`` command from a folder outside the repo."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    config = tmp_path / "empty-config.toml"
+    config.write_text("")
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+        full_env = {
+            k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")
+        } | {
+            "VOICEMOCK_DATA_DIR": str(data_dir),
+            "VOICEMOCK_CONFIG": str(config),
+            "NO_COLOR": "1",
+        }
+        full_env |= env or {}
+        proc = subprocess.run(
+            [*_voicemock_cmd(), *args],
+            cwd=workdir,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=600,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

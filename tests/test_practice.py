@@ -1,0 +1,94 @@
+"""The practice runner keeps every completed turn when a round is cut short."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+
+import pytest
+
+from voicemock import resources
+from voicemock.audio.files import FileSource
+from voicemock.core.brain import OfflineBrain
+from voicemock.core.scoring import Scorer
+from voicemock.errors import VoicemockError
+from voicemock.practice import PracticeRunner, TurnSaved
+from voicemock.store import Store
+
+from .conftest import FIXTURES, _voicemock_cmd
+
+pytestmark = pytest.mark.slow
+
+
+class FailingSecondTime:
+    """Wraps the real transcriber; the second answer fails like a broken model would."""
+
+    def __init__(self, real):
+        self.real = real
+        self.calls = 0
+
+    def transcribe(self, audio, *, prompt=""):
+        self.calls += 1
+        if self.calls == 2:
+            raise VoicemockError("speech model crashed")
+        return self.real.transcribe(audio, prompt=prompt)
+
+
+def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, transcriber):
+    store = Store(tmp_path)
+    events = []
+    runner = PracticeRunner(
+        store,
+        FailingSecondTime(transcriber),
+        OfflineBrain(Scorer(resources.rubric())),
+        resources.vocabulary(),
+        on_event=events.append,
+    )
+    sources = [FileSource(FIXTURES / "eo-first.flac"),
+               FileSource(FIXTURES / "eo-followup-retries.flac")]
+    question = resources.bank().get("tech-exactly-once-payments")
+    with pytest.raises(VoicemockError, match="speech model crashed"):
+        runner.run("technical", [question], sources)
+    (row,) = store.list_sessions()
+    session = store.get_session(row["id"])
+    assert session["status"] == "incomplete"
+    assert "speech model crashed" in session["error"]
+    assert len(session["turns"]) == 1
+    assert "transactions" in session["turns"][0]["transcript"].lower()
+    # The second answer's audio was captured before transcription failed: it is kept.
+    audio_files = sorted((tmp_path / "audio" / row["id"]).glob("*.wav"))
+    assert [p.name for p in audio_files] == ["turn-01.wav", "turn-02.wav"]
+    assert sum(isinstance(e, TurnSaved) for e in events) == 1
+
+
+def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
+    data = tmp_path / "data"
+    (tmp_path / "config.toml").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")}
+    env |= {"VOICEMOCK_DATA_DIR": str(data), "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
+            "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [*_voicemock_cmd(), "practice", "--round", "technical",
+         "--question", "tech-exactly-once-payments",
+         "--replay", str(FIXTURES / "eo-first.flac"),
+         "--replay", str(FIXTURES / "eo-followup-retries.flac"),
+         "--replay", str(FIXTURES / "eo-followup-latency.flac"), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "saved turn 1" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    _, rest = proc.communicate(timeout=120)
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    conn = sqlite3.connect(data / "voicemock.db")
+    status, error = conn.execute("SELECT status, error FROM sessions").fetchone()
+    assert status == "incomplete" and error == "interrupted"
+    assert conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0] >= 1
