@@ -45,10 +45,14 @@ def main() -> int:
         normalize(text).split()
         floor.append(time.perf_counter() - start)
     median = statistics.median(times)
-    print(f"scoring a {len(words)}-word answer: median {median * 1000:.1f} ms over "
-          f"{args.repeat} runs (p95 {sorted(times)[int(len(times) * 0.95) - 1] * 1000:.1f} ms)")
-    print(f"  tokenising the same text: {statistics.median(floor) * 1000:.2f} ms "
-          f"(scoring = {median / statistics.median(floor):.0f}x the floor)")
+    print(
+        f"scoring a {len(words)}-word answer: median {median * 1000:.1f} ms over "
+        f"{args.repeat} runs (p95 {sorted(times)[int(len(times) * 0.95) - 1] * 1000:.1f} ms)"
+    )
+    print(
+        f"  tokenising the same text: {statistics.median(floor) * 1000:.2f} ms "
+        f"(scoring = {median / statistics.median(floor):.0f}x the floor)"
+    )
     return 0
 
 

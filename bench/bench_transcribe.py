@@ -52,17 +52,23 @@ def main() -> int:
 
     ours = WhisperTranscriber()
     ours.load()
-    raw = WhisperModel(str(bundled_model_path()), device="cpu", compute_type="int8",
-                       cpu_threads=cpu_threads())
+    raw = WhisperModel(
+        str(bundled_model_path()), device="cpu", compute_type="int8", cpu_threads=cpu_threads()
+    )
 
     def run_ours() -> str:
         source = FileSource(path)
         return ours.transcribe(source.audio, prompt=prompt).text
 
     def run_raw() -> str:
-        segments, _ = raw.transcribe(str(path), language="en", beam_size=5,
-                                     initial_prompt=prompt, word_timestamps=True,
-                                     vad_filter=False)
+        segments, _ = raw.transcribe(
+            str(path),
+            language="en",
+            beam_size=5,
+            initial_prompt=prompt,
+            word_timestamps=True,
+            vad_filter=False,
+        )
         return " ".join(s.text.strip() for s in segments)
 
     run_ours(), run_raw()  # warm both
@@ -85,11 +91,14 @@ def main() -> int:
         q = resources.bank().get(fixture["question"])
         audio = FileSource(fpath).audio
         refs.append(_norm((ROOT / "audio_fixtures" / f"{fixture['id']}.txt").read_text()))
-        with_prompt.append(_norm(ours.transcribe(
-            audio, prompt=build_prompt(q.text, resources.vocabulary())).text))
+        with_prompt.append(
+            _norm(ours.transcribe(audio, prompt=build_prompt(q.text, resources.vocabulary())).text)
+        )
         without.append(_norm(ours.transcribe(audio).text))
-    print(f"fixture WER ({len(refs)} recordings): with domain prompt "
-          f"{jiwer.wer(refs, with_prompt):.3f}, without {jiwer.wer(refs, without):.3f}")
+    print(
+        f"fixture WER ({len(refs)} recordings): with domain prompt "
+        f"{jiwer.wer(refs, with_prompt):.3f}, without {jiwer.wer(refs, without):.3f}"
+    )
     return 0
 
 

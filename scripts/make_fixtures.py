@@ -57,8 +57,16 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "speech.wav"
             subprocess.run(
-                ["espeak-ng", "-v", fixture["voice"], "-s", str(fixture["speed"]), "-w", str(wav),
-                 text],
+                [
+                    "espeak-ng",
+                    "-v",
+                    fixture["voice"],
+                    "-s",
+                    str(fixture["speed"]),
+                    "-w",
+                    str(wav),
+                    text,
+                ],
                 check=True,
             )
             duration = to_flac(wav, FIXTURES / f"{fixture['id']}.flac")

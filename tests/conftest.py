@@ -74,9 +74,7 @@ def voicemock(tmp_path: Path, data_dir: Path):
     config.write_text("")
 
     def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
-        full_env = {
-            k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")
-        } | {
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")} | {
             "VOICEMOCK_DATA_DIR": str(data_dir),
             "VOICEMOCK_CONFIG": str(config),
             "NO_COLOR": "1",

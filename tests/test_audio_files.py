@@ -17,8 +17,14 @@ from .conftest import FIXTURES
 ANSWER = FIXTURES / "eo-first.flac"
 
 
-def encode(samples: np.ndarray, path: Path, codec: str, rate: int, fmt: str | None = None,
-           channels: int = 1) -> Path:
+def encode(
+    samples: np.ndarray,
+    path: Path,
+    codec: str,
+    rate: int,
+    fmt: str | None = None,
+    channels: int = 1,
+) -> Path:
     """Write float32 samples (1-D, or 2-D channels x samples) with PyAV."""
     layout = "mono" if channels == 1 else "stereo"
     data = samples.reshape(channels, -1) if samples.ndim == 1 else samples
@@ -40,8 +46,9 @@ def encode(samples: np.ndarray, path: Path, codec: str, rate: int, fmt: str | No
         for start in range(0, data.shape[1], frame_size):
             chunk = data[:, start : start + frame_size]
             array = chunk if planar else chunk.T.reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(array), format=sample_fmt,
-                                               layout=layout)
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(array), format=sample_fmt, layout=layout
+            )
             frame.sample_rate = rate
             frame.pts = pts
             pts += chunk.shape[1]
@@ -86,8 +93,7 @@ def test_formats_decode_to_16k_mono(tmp_path, answer_audio, suffix, codec, rate,
 def test_stereo_is_downmixed(tmp_path, answer_audio):
     left = answer_audio
     right = np.zeros_like(left)
-    path = encode(np.stack([left, right]), tmp_path / "stereo.wav", "pcm_s16le", 16_000,
-                  channels=2)
+    path = encode(np.stack([left, right]), tmp_path / "stereo.wav", "pcm_s16le", 16_000, channels=2)
     audio = decode_file(path)
     assert audio.ndim == 1 and audio.size == left.size
     # A mono downmix of (x, 0) is x at half amplitude.

@@ -72,13 +72,36 @@ def test_first_follow_up_targets_the_heaviest_gap():
         ({"round": "technical", "question": [{"id": "x"}], "extra": 1}, "unknown key"),
         ({"round": "technical", "question": [{"id": "x", "text": "t"}]}, "missing key 'concept'"),
         (
-            {"round": "technical", "question": [{"id": "x", "text": "t", "concept": [
-                {"id": "a", "name": "A", "phrases": ["a"], "follow_up": "Two. Sentences?"}]}]},
+            {
+                "round": "technical",
+                "question": [
+                    {
+                        "id": "x",
+                        "text": "t",
+                        "concept": [
+                            {
+                                "id": "a",
+                                "name": "A",
+                                "phrases": ["a"],
+                                "follow_up": "Two. Sentences?",
+                            }
+                        ],
+                    }
+                ],
+            },
             "one sentence",
         ),
         (
-            {"round": "technical", "question": [{"id": "x", "text": "t", "concept": [
-                {"id": "a", "name": "A", "phrases": [], "follow_up": "Why?"}]}]},
+            {
+                "round": "technical",
+                "question": [
+                    {
+                        "id": "x",
+                        "text": "t",
+                        "concept": [{"id": "a", "name": "A", "phrases": [], "follow_up": "Why?"}],
+                    }
+                ],
+            },
             "phrases",
         ),
     ],

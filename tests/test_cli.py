@@ -17,9 +17,12 @@ from .conftest import FIXTURES
 pytestmark = pytest.mark.slow
 
 DEMO = [
-    "--replay", str(FIXTURES / "eo-first.flac"),
-    "--replay", str(FIXTURES / "eo-followup-retries.flac"),
-    "--replay", str(FIXTURES / "eo-followup-latency.flac"),
+    "--replay",
+    str(FIXTURES / "eo-first.flac"),
+    "--replay",
+    str(FIXTURES / "eo-followup-retries.flac"),
+    "--replay",
+    str(FIXTURES / "eo-followup-latency.flac"),
 ]
 ROUND = ["--round", "technical", "--question", "tech-exactly-once-payments"]
 
@@ -52,7 +55,11 @@ def replayed(tmp_path_factory):
     env |= {"VOICEMOCK_DATA_DIR": str(tmp / "data"), "VOICEMOCK_CONFIG": str(tmp / "config.toml")}
     proc = subprocess.run(
         [*_voicemock_cmd(), "practice", *ROUND, *DEMO, "--headless", "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     return tmp / "data", json.loads(proc.stdout), proc.stderr
@@ -122,8 +129,9 @@ def test_sessions_show_export(replayed, voicemock, tmp_path):
 
 
 def test_human_output_shows_interviewer_answers_and_scorecard(voicemock, data_dir):
-    result = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"),
-                       "--headless")
+    result = voicemock(
+        "practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"), "--headless"
+    )
     assert result.code == 0, result.stderr
     out = result.stdout
     assert "Interviewer:" in out and "You:" in out and "Scorecard" in out and "Verdict" in out
@@ -131,8 +139,15 @@ def test_human_output_shows_interviewer_answers_and_scorecard(voicemock, data_di
 
 
 def test_files_left_over_are_reported(voicemock):
-    result = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"),
-                       "--replay", str(FIXTURES / "schema-weak.flac"), "--headless")
+    result = voicemock(
+        "practice",
+        *ROUND,
+        "--replay",
+        str(FIXTURES / "eo-strong.flac"),
+        "--replay",
+        str(FIXTURES / "schema-weak.flac"),
+        "--headless",
+    )
     assert result.code == 0, result.stderr
     assert "unused: schema-weak.flac" in result.stdout
 
@@ -149,8 +164,16 @@ def test_files_running_out_scores_the_answers_given(voicemock, data_dir):
 def test_score_json_from_transcript(voicemock, tmp_path):
     answer = tmp_path / "a.txt"
     answer.write_text((FIXTURES / "eo-strong.txt").read_text())
-    result = voicemock("score", "--round", "technical", "--question", "tech-exactly-once-payments",
-                       "--transcript", str(answer), "--json")
+    result = voicemock(
+        "score",
+        "--round",
+        "technical",
+        "--question",
+        "tech-exactly-once-payments",
+        "--transcript",
+        str(answer),
+        "--json",
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"overall", "dimensions", "missing_concepts", "follow_up"}
@@ -160,9 +183,16 @@ def test_score_json_from_transcript(voicemock, tmp_path):
 
 
 def test_score_json_from_audio_with_own_question(voicemock):
-    result = voicemock("score", "--round", "technical", "--question-text",
-                       "How would you change a schema that forty services consume?",
-                       "--audio", str(FIXTURES / "schema-strong.flac"), "--json")
+    result = voicemock(
+        "score",
+        "--round",
+        "technical",
+        "--question-text",
+        "How would you change a schema that forty services consume?",
+        "--audio",
+        str(FIXTURES / "schema-strong.flac"),
+        "--json",
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert "schema registry" in data["transcript"].lower()
@@ -170,13 +200,23 @@ def test_score_json_from_audio_with_own_question(voicemock):
 
 
 def test_score_from_stdin(voicemock):
-    result = voicemock("score", "--round", "technical", "--question", "tech-consumer-lag",
-                       "--transcript", "-", "--json", stdin="Maybe add more consumers.")
+    result = voicemock(
+        "score",
+        "--round",
+        "technical",
+        "--question",
+        "tech-consumer-lag",
+        "--transcript",
+        "-",
+        "--json",
+        stdin="Maybe add more consumers.",
+    )
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["follow_up"].endswith("?")
 
 
 # -- bad input: one line, non-zero exit, no traceback, nothing half-stored -------------------
+
 
 def _bad_files(tmp_path: Path) -> dict[str, Path]:
     empty = tmp_path / "empty.wav"
@@ -201,13 +241,26 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize(
     "reason",
-    ["no such file", "is a folder", "the file is empty", "not a readable audio file",
-     "truncated", "silent"],
+    [
+        "no such file",
+        "is a folder",
+        "the file is empty",
+        "not a readable audio file",
+        "truncated",
+        "silent",
+    ],
 )
 def test_bad_replay_file(voicemock, data_dir, tmp_path, reason):
     bad = _bad_files(tmp_path)[reason]
-    result = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-first.flac"),
-                       "--replay", str(bad), "--headless")
+    result = voicemock(
+        "practice",
+        *ROUND,
+        "--replay",
+        str(FIXTURES / "eo-first.flac"),
+        "--replay",
+        str(bad),
+        "--headless",
+    )
     assert result.code != 0
     line = _one_clean_line(result.stderr)
     assert str(bad) in line and reason in line

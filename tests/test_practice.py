@@ -46,8 +46,10 @@ def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, 
         resources.vocabulary(),
         on_event=events.append,
     )
-    sources = [FileSource(FIXTURES / "eo-first.flac"),
-               FileSource(FIXTURES / "eo-followup-retries.flac")]
+    sources = [
+        FileSource(FIXTURES / "eo-first.flac"),
+        FileSource(FIXTURES / "eo-followup-retries.flac"),
+    ]
     question = resources.bank().get("tech-exactly-once-payments")
     with pytest.raises(VoicemockError, match="speech model crashed"):
         runner.run("technical", [question], sources)
@@ -67,15 +69,32 @@ def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
     data = tmp_path / "data"
     (tmp_path / "config.toml").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")}
-    env |= {"VOICEMOCK_DATA_DIR": str(data), "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
-            "NO_COLOR": "1"}
+    env |= {
+        "VOICEMOCK_DATA_DIR": str(data),
+        "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
+        "NO_COLOR": "1",
+    }
     proc = subprocess.Popen(
-        [*_voicemock_cmd(), "practice", "--round", "technical",
-         "--question", "tech-exactly-once-payments",
-         "--replay", str(FIXTURES / "eo-first.flac"),
-         "--replay", str(FIXTURES / "eo-followup-retries.flac"),
-         "--replay", str(FIXTURES / "eo-followup-latency.flac"), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            *_voicemock_cmd(),
+            "practice",
+            "--round",
+            "technical",
+            "--question",
+            "tech-exactly-once-payments",
+            "--replay",
+            str(FIXTURES / "eo-first.flac"),
+            "--replay",
+            str(FIXTURES / "eo-followup-retries.flac"),
+            "--replay",
+            str(FIXTURES / "eo-followup-latency.flac"),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.stderr is not None
     seen = []

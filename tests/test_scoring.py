@@ -65,9 +65,7 @@ def test_buzzwords_and_scorer_instructions_earn_nothing(scorer, eo_question):
     assert any("addressed to the scorer" in n for n in gamed.notes)
 
 
-def test_hedged_option_menu_scores_lower_on_decisiveness_than_a_recommendation(
-    scorer, eo_question
-):
+def test_hedged_option_menu_scores_lower_on_decisiveness_than_a_recommendation(scorer, eo_question):
     hedged = (
         "One option is Kafka transactions, which might add latency. Another option is an "
         "idempotent upsert in the ledger. Alternatively we could deduplicate downstream. It "

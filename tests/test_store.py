@@ -30,8 +30,16 @@ def test_round_trip(tmp_path):
         sid = store.create_session("technical", "offline", "replay", ["tech-exactly-once-payments"])
         store.add_turn(sid, _turn(1))
         store.add_turn(sid, _turn(2))
-        store.save_scorecard(sid, {"overall": 2.5, "recommendation": "no hire",
-                                   "dimensions": {}, "rubric_version": "v1", "brain": "offline"})
+        store.save_scorecard(
+            sid,
+            {
+                "overall": 2.5,
+                "recommendation": "no hire",
+                "dimensions": {},
+                "rubric_version": "v1",
+                "brain": "offline",
+            },
+        )
         store.finish_session(sid, "complete")
     with Store(tmp_path) as store:  # reopened: everything was committed
         session = store.get_session(sid)

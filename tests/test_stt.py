@@ -62,8 +62,9 @@ def test_word_timestamps_are_ordered_and_inside_the_audio(transcriber, real_spee
 
 def test_stereo_real_speech_is_transcribed_from_the_downmix(transcriber, real_speech):
     refs = tomllib.loads((real_speech / "REFERENCES.toml").read_text())["stereo_diarization"]
-    text = normalize_words(transcriber.transcribe(decode_file(
-        real_speech / "stereo_diarization.wav")).text)
+    text = normalize_words(
+        transcriber.transcribe(decode_file(real_speech / "stereo_diarization.wav")).text
+    )
     # Both speakers are in the mono mix: words from each side should be heard.
     left = set(normalize_words(refs["text_left"]).split())
     right = set(normalize_words(refs["text_right"]).split())

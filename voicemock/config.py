@@ -86,7 +86,8 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(
-                f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"{path}: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
             )
         settings = replace(settings, **{k: _coerce(k, v, str(path)) for k, v in data.items()})
     elif config_path is not None:
@@ -95,7 +96,6 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
         if os.environ.get(env):
             settings = replace(settings, **{name: _coerce(name, os.environ[env], env)})
     given = {k: v for k, v in overrides.items() if v is not None}
-    unknown = set(given) - known
-    if unknown:  # pragma: no cover - programming error
-        raise TypeError(f"unknown settings {unknown}")
+    if set(given) - known:  # pragma: no cover - programming error
+        raise TypeError(f"unknown settings {set(given) - known}")
     return replace(settings, **given)

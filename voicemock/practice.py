@@ -118,8 +118,14 @@ class PracticeRunner:
                 events = self._answer(session_id, session, source, turn)
                 self._emit_all(session_id, events)
         except BaseException as exc:
-            message = str(exc) if isinstance(exc, VoicemockError) else (
-                "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+            message = (
+                str(exc)
+                if isinstance(exc, VoicemockError)
+                else (
+                    "interrupted"
+                    if isinstance(exc, KeyboardInterrupt)
+                    else f"{type(exc).__name__}: {exc}"
+                )
             )
             self.store.finish_session(session_id, "incomplete", message)
             self.emit(SessionClosed(session_id, "incomplete", message))
@@ -153,8 +159,8 @@ class PracticeRunner:
                 chunks.append(chunk)
         audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         t1 = time.perf_counter()
-        text_prompt = prompt.text if prompt.kind == "question" else (
-            f"{prompt.question.text} {prompt.text}"
+        text_prompt = (
+            prompt.text if prompt.kind == "question" else (f"{prompt.question.text} {prompt.text}")
         )
         transcript = self.transcriber.transcribe(
             audio, prompt=build_prompt(text_prompt, self.vocabulary)

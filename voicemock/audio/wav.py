@@ -37,8 +37,19 @@ class WavWriter:
         self._fh.seek(0)
         self._fh.write(
             _HEADER.pack(
-                b"RIFF", 36 + self._data_bytes, b"WAVE", b"fmt ", 16, 1, 1,
-                self.sample_rate, self.sample_rate * 2, 2, 16, b"data", self._data_bytes,
+                b"RIFF",
+                36 + self._data_bytes,
+                b"WAVE",
+                b"fmt ",
+                16,
+                1,
+                1,
+                self.sample_rate,
+                self.sample_rate * 2,
+                2,
+                16,
+                b"data",
+                self._data_bytes,
             )
         )
         self._fh.seek(0, os.SEEK_END)

@@ -112,7 +112,11 @@ def _pick_questions(
     return rng.sample(pool, min(max(count, 1), len(pool)))
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="voicemock")
 @click.option(
     "--config",
@@ -143,13 +147,41 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 
 @cli.command()
 @click.option("--round", "round_id", required=True, metavar="ROUND", help=ROUND_HELP)
-@click.option("--question", "question_id", metavar="ID", help="A bank question id (see: voicemock questions).")
-@click.option("--question-text", metavar="TEXT", help="Practise your own question instead of one from the bank.")
-@click.option("--questions", "count", type=click.IntRange(1, 10), help="Main questions in the round when no --question is given [default: 1].")
-@click.option("--replay", "replay", multiple=True, metavar="FILE", type=click.Path(path_type=Path), help="Answer audio file (wav, flac, mp3, m4a, ogg, webm); repeat it: files answer the question, then each follow-up, in order.")
-@click.option("--headless", is_flag=True, help="Plain terminal output (the only mode until the TUI lands).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole session as JSON at the end (progress goes to stderr).")
-@click.option("--max-follow-ups", type=click.IntRange(0, 5), help="Follow-ups per question [default: 2].")
+@click.option(
+    "--question", "question_id", metavar="ID", help="A bank question id (see: voicemock questions)."
+)
+@click.option(
+    "--question-text",
+    metavar="TEXT",
+    help="Practise your own question instead of one from the bank.",
+)
+@click.option(
+    "--questions",
+    "count",
+    type=click.IntRange(1, 10),
+    help="Main questions in the round when no --question is given [default: 1].",
+)
+@click.option(
+    "--replay",
+    "replay",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Answer audio file (wav, flac, mp3, m4a, ogg, webm); repeat it: files answer the "
+    "question, then each follow-up, in order.",
+)
+@click.option(
+    "--headless", is_flag=True, help="Plain terminal output (the only mode until the TUI lands)."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the whole session as JSON at the end (progress goes to stderr).",
+)
+@click.option(
+    "--max-follow-ups", type=click.IntRange(0, 5), help="Follow-ups per question [default: 2]."
+)
 @click.option("--seed", type=int, help="Seed for picking questions, for a repeatable round.")
 @_model_option
 @_data_dir_option
@@ -232,9 +264,18 @@ def practice(
 @click.option("--round", "round_id", required=True, metavar="ROUND", help=ROUND_HELP)
 @click.option("--question", "question_id", metavar="ID", help="A bank question id.")
 @click.option("--question-text", metavar="TEXT", help="The question, in your own words.")
-@click.option("--transcript", type=click.Path(path_type=Path), help="The answer as a text file ('-' for stdin).")
+@click.option(
+    "--transcript",
+    type=click.Path(path_type=Path),
+    help="The answer as a text file ('-' for stdin).",
+)
 @click.option("--audio", type=click.Path(path_type=Path), help="The answer as an audio file.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: overall, dimensions, missing_concepts, follow_up.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: overall, dimensions, missing_concepts, follow_up.",
+)
 @_model_option
 @click.pass_context
 def score(
@@ -276,8 +317,11 @@ def score(
     brain = OfflineBrain(Scorer(resources.rubric()))
     card = brain.score(round_id, [(question, [text])]).to_dict()
     follow = brain.follow_up(question, [text], [])
-    result = card | {"follow_up": follow.text if follow else None, "question": question.text,
-                     "transcript": text}
+    result = card | {
+        "follow_up": follow.text if follow else None,
+        "question": question.text,
+        "transcript": text,
+    }
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -311,7 +355,9 @@ def _read_text(path: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_data_dir_option
 @click.pass_context
-def sessions(ctx: click.Context, round_id: str | None, limit: int, as_json: bool, data_dir: Path | None) -> None:
+def sessions(
+    ctx: click.Context, round_id: str | None, limit: int, as_json: bool, data_dir: Path | None
+) -> None:
     """List stored sessions, newest first."""
     if round_id:
         _check_round(round_id)
@@ -321,9 +367,13 @@ def sessions(ctx: click.Context, round_id: str | None, limit: int, as_json: bool
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo("No sessions yet. Start one with: voicemock practice --round technical --replay FILE")
+        click.echo(
+            "No sessions yet. Start one with: voicemock practice --round technical --replay FILE"
+        )
         return
-    click.secho(f"{'ID':<22} {'ROUND':<17} {'STATUS':<11} {'TURNS':>5} {'SCORE':>5}  VERDICT", bold=True)
+    click.secho(
+        f"{'ID':<22} {'ROUND':<17} {'STATUS':<11} {'TURNS':>5} {'SCORE':>5}  VERDICT", bold=True
+    )
     for r in rows:
         score_txt = f"{r['overall']:.2f}" if r["overall"] is not None else "-"
         click.echo(
@@ -349,10 +399,17 @@ def show(ctx: click.Context, session_id: str, as_json: bool, data_dir: Path | No
 @cli.command()
 @click.argument("session_id")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
 @_data_dir_option
 @click.pass_context
-def export(ctx: click.Context, session_id: str, fmt: str, output: Path | None, data_dir: Path | None) -> None:
+def export(
+    ctx: click.Context, session_id: str, fmt: str, output: Path | None, data_dir: Path | None
+) -> None:
     """Export a session as Markdown (for people) or JSON (for programs)."""
     from voicemock.core.report import session_json, session_markdown
 

@@ -75,7 +75,7 @@ def render_scorecard(card: dict[str, Any], echo: Any) -> None:
     echo("Scorecard", bold=True)
     echo(
         f"  Verdict: {card['recommendation'].upper()}   overall {card['overall']:.2f} / 4",
-        fg=colour.get(card["recommendation"], None),
+        fg=colour.get(card["recommendation"]),
         bold=True,
     )
     for dim_id, dim in card["dimensions"].items():

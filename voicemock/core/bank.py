@@ -90,7 +90,7 @@ def _req(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in data:
         raise BankError(f"{where}: missing key '{key}'")
     value = data[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise BankError(f"{where}: '{key}' must be a non-empty {kind.__name__}")
     return value
 
@@ -177,7 +177,9 @@ def parse_bank_file(data: Mapping[str, Any], where: str) -> list[Question]:
     if round_id not in ROUND_IDS:
         raise BankError(f"{where}: unknown round '{round_id}' (one of {', '.join(ROUND_IDS)})")
     questions = _req(data, "question", list, where)
-    return [parse_question(q, round_id, f"{where} question {i + 1}") for i, q in enumerate(questions)]
+    return [
+        parse_question(q, round_id, f"{where} question {i + 1}") for i, q in enumerate(questions)
+    ]
 
 
 def load_bank(paths: Iterable[Path]) -> QuestionBank:

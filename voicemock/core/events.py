@@ -54,4 +54,6 @@ class RoundScored:
     scorecard: Scorecard
 
 
-Event = QuestionAsked | FollowUpAsked | AnswerTranscribed | RoundStarted | RoundEndedEarly | RoundScored
+Event = (
+    QuestionAsked | FollowUpAsked | AnswerTranscribed | RoundStarted | RoundEndedEarly | RoundScored
+)

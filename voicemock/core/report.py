@@ -57,7 +57,8 @@ def session_markdown(session: dict[str, Any]) -> str:
         f"- Brain: {session['brain']}",
         f"- Mode: {session.get('mode', '')}",
         f"- Started: {session['started_at']}",
-        f"- Status: {session['status']}" + (f" ({session['error']})" if session.get("error") else ""),
+        f"- Status: {session['status']}"
+        + (f" ({session['error']})" if session.get("error") else ""),
         "",
         "## Transcript",
         "",

@@ -82,7 +82,9 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
     unknown = set(data) - {"version", "lexicons", "markers", "round"}
     if unknown:
         raise BankError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    lexicons = {k: _strings(v, f"{where} lexicons.{k}") for k, v in data.get("lexicons", {}).items()}
+    lexicons = {
+        k: _strings(v, f"{where} lexicons.{k}") for k, v in data.get("lexicons", {}).items()
+    }
     markers = {k: _strings(v, f"{where} markers.{k}") for k, v in data.get("markers", {}).items()}
     missing = [m for m in MARKER_SETS if m not in markers]
     if missing:
@@ -98,8 +100,15 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
         dims = []
         for j, d in enumerate(raw.get("dimension", [])):
             dwhere = f"{rwhere} dimension {j + 1}"
-            extra = set(d) - {"id", "title", "description", "method", "lexicon", "levels",
-                              "missing_hint"}
+            extra = set(d) - {
+                "id",
+                "title",
+                "description",
+                "method",
+                "lexicon",
+                "levels",
+                "missing_hint",
+            }
             if extra:
                 raise BankError(f"{dwhere}: unknown key(s) {', '.join(sorted(extra))}")
             if d.get("method") not in METHODS:

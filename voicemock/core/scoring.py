@@ -276,7 +276,9 @@ class Scorer:
             missing.append(f"answer in more depth (about {lo}-{hi} words; this was {words})")
         elif words > hi * 1.5:
             missing.append(f"tighten the answer (about {lo}-{hi} words; this was {words})")
-        return DimensionScore(dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing))
+        return DimensionScore(
+            dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing)
+        )
 
     def _decisiveness(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         counted = a.counted
@@ -304,7 +306,9 @@ class Scorer:
             )
         if hedges:
             missing.append(f"{hedges} hedging phrase(s) weakened the answer")
-        return DimensionScore(dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing))
+        return DimensionScore(
+            dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing)
+        )
 
     def _star(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         counted = a.counted
@@ -355,7 +359,9 @@ class Scorer:
                     f"{len(analysis.ignored)} sentence(s) addressed to the scorer were ignored"
                 )
         if not per_question:
-            dims = tuple(DimensionScore(d.id, d.title, 1, (), ("no answer",)) for d in spec.dimensions)
+            dims = tuple(
+                DimensionScore(d.id, d.title, 1, (), ("no answer",)) for d in spec.dimensions
+            )
         else:
             dims = tuple(_merge(scores) for scores in zip(*per_question, strict=True))
         overall = round(sum(d.score for d in dims) / len(dims), 2)
@@ -388,8 +394,9 @@ def _hints(question: Question, analysis: Analysis) -> list[str]:
 
 
 _STOPWORDS = frozenset(
-    "what which when where would could should there their them they this that with from your "
-    "have does into about while without every each other than then more most make made".split()
+    """what which when where would could should there their them they this that with from
+    your have does into about while without every each other than then more most make
+    made""".split()  # noqa: SIM905
 )
 
 
@@ -420,8 +427,10 @@ def infer_question(
                 chosen[concept.id] = concept
     for question in candidates:
         for concept in question.concepts:
-            if len(chosen) < 6 and concept.id not in chosen and (
-                find_phrases(norm, concept.phrases) or normalize(concept.name) in norm
+            if (
+                len(chosen) < 6
+                and concept.id not in chosen
+                and (find_phrases(norm, concept.phrases) or normalize(concept.name) in norm)
             ):
                 chosen[concept.id] = concept
     frequency: dict[str, tuple[int, Concept]] = {}

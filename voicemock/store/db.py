@@ -94,8 +94,15 @@ class Store:
             self.conn.execute(
                 "INSERT INTO sessions (id, round, brain, mode, status, started_at, question_ids,"
                 " settings) VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?)",
-                (session_id, round_id, brain, mode, _now(), json.dumps(list(question_ids)),
-                 json.dumps(settings or {})),
+                (
+                    session_id,
+                    round_id,
+                    brain,
+                    mode,
+                    _now(),
+                    json.dumps(list(question_ids)),
+                    json.dumps(settings or {}),
+                ),
             )
         return session_id
 
@@ -109,17 +116,36 @@ class Store:
                 "INSERT INTO turns (session_id, idx, kind, question_id, concept_id, prompt,"
                 " transcript, audio_path, source, duration_s, latency, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, idx, turn.kind, turn.question_id, turn.concept_id, turn.prompt,
-                 turn.transcript, turn.audio_path, turn.source, turn.duration_s,
-                 json.dumps(turn.latency), _now()),
+                (
+                    session_id,
+                    idx,
+                    turn.kind,
+                    turn.question_id,
+                    turn.concept_id,
+                    turn.prompt,
+                    turn.transcript,
+                    turn.audio_path,
+                    turn.source,
+                    turn.duration_s,
+                    json.dumps(turn.latency),
+                    _now(),
+                ),
             )
             turn_id = cur.lastrowid
             self.conn.executemany(
                 "INSERT INTO segments (turn_id, idx, start_s, end_s, text, avg_logprob,"
                 " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (turn_id, i, s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob,
-                     json.dumps([w.to_dict() for w in s.words]))
+                    (
+                        turn_id,
+                        i,
+                        s.start,
+                        s.end,
+                        s.text,
+                        s.avg_logprob,
+                        s.no_speech_prob,
+                        json.dumps([w.to_dict() for w in s.words]),
+                    )
                     for i, s in enumerate(turn.segments)
                 ],
             )
@@ -137,9 +163,15 @@ class Store:
             self.conn.execute(
                 "INSERT INTO scorecards (session_id, created_at, brain, rubric_version, overall,"
                 " recommendation, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, _now(), scorecard.get("brain", "offline"),
-                 scorecard.get("rubric_version", ""), scorecard["overall"],
-                 scorecard["recommendation"], json.dumps(scorecard)),
+                (
+                    session_id,
+                    _now(),
+                    scorecard.get("brain", "offline"),
+                    scorecard.get("rubric_version", ""),
+                    scorecard["overall"],
+                    scorecard["recommendation"],
+                    json.dumps(scorecard),
+                ),
             )
 
     def finish_session(self, session_id: str, status: str, error: str | None = None) -> None:
@@ -165,9 +197,7 @@ class Store:
             raise SessionNotFound(
                 f"no session '{session_id}' in {self.data_dir}; list them with: voicemock sessions"
             )
-        raise SessionNotFound(
-            f"'{session_id}' matches {len(rows)} sessions; give more of the id"
-        )
+        raise SessionNotFound(f"'{session_id}' matches {len(rows)} sessions; give more of the id")
 
     def list_sessions(self, round_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         sql = (

@@ -73,5 +73,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         )
     for version in range(current, SCHEMA_VERSION):
         with conn:
-            conn.executescript("BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version = {version + 1};")
+            conn.executescript(
+                "BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version = {version + 1};"
+            )
     return SCHEMA_VERSION

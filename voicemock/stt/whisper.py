@@ -25,9 +25,25 @@ log = logging.getLogger(__name__)
 
 # Names faster-whisper can fetch; anything else must be a local folder.
 KNOWN_MODEL_NAMES = (
-    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-    "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-medium.en",
-    "distil-small.en", "distil-large-v3", "distil-large-v3.5", "large-v3-turbo", "turbo",
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v2",
+    "distil-medium.en",
+    "distil-small.en",
+    "distil-large-v3",
+    "distil-large-v3.5",
+    "large-v3-turbo",
+    "turbo",
 )
 
 # The recogniser reads at most ~223 prompt tokens; stay well inside that.
@@ -101,8 +117,17 @@ def build_prompt(question: str, terms: Sequence[str]) -> str:
 
 # What whisper models say over silence, learnt from subtitled video.
 _STOCK_PHRASES = frozenset(
-    {"thank you", "thank you very much", "thanks", "thanks for watching", "bye", "you",
-     "thank you for watching", "okay", "so"}
+    {
+        "thank you",
+        "thank you very much",
+        "thanks",
+        "thanks for watching",
+        "bye",
+        "you",
+        "thank you for watching",
+        "okay",
+        "so",
+    }
 )
 
 
