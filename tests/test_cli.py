@@ -303,3 +303,45 @@ def test_help_explains_every_command(voicemock):
         assert command in result.stdout
     practice = voicemock("practice", "--help").stdout
     assert "--replay" in practice and "--data-dir" in practice and "--json" in practice
+
+
+ROUND_IDS = ["product-sense", "technical", "execution", "behavioral", "cross-functional",
+             "presentation", "executive", "hiring-manager"]
+
+
+@pytest.mark.parametrize("round_id", ROUND_IDS)
+def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
+    from voicemock import resources
+
+    result = voicemock("practice", "--round", round_id, "--seed", "3",
+                       "--replay", str(FIXTURES / "schema-weak.flac"), "--json")
+    assert result.code == 0, result.stderr
+    session = json.loads(result.stdout)
+    expected = {d.id for d in resources.rubric().round(round_id).dimensions}
+    assert set(session["scorecard"]["dimensions"]) == expected
+    assert session["turns"][0]["question_id"] in {q.id for q in resources.bank().for_round(round_id)}
+
+    answer = tmp_path / "answer.txt"
+    answer.write_text("I would start with the customer problem because it decides the rest.")
+    question = resources.bank().for_round(round_id)[0].id
+    scored = voicemock("score", "--round", round_id, "--question", question,
+                       "--transcript", str(answer), "--json")
+    assert scored.code == 0, scored.stderr
+    assert set(json.loads(scored.stdout)["dimensions"]) == expected
+
+
+def test_debrief_gates_the_loop_on_the_weakest_round(voicemock, tmp_path):
+    strong = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"), "--json")
+    weak = voicemock("practice", "--round", "technical", "--question", "tech-schema-evolution",
+                     "--replay", str(FIXTURES / "schema-weak.flac"), "--json")
+    assert strong.code == 0 and weak.code == 0
+    weak_id = json.loads(weak.stdout)["id"]
+    result = voicemock("debrief", "--json")
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    # Only the latest session per round counts: the weak technical one.
+    assert [r["session_id"] for r in data["rounds"]] == [weak_id]
+    assert data["verdict"] in {"no hire", "strong no hire"}
+    assert data["practise_next"] == "technical"
+    human = voicemock("debrief")
+    assert "Loop verdict" in human.stdout and "Gated by: technical" in human.stdout

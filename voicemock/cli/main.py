@@ -427,6 +427,60 @@ def export(
 
 
 @cli.command()
+@click.argument("session_ids", nargs=-1, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def debrief(
+    ctx: click.Context, session_ids: tuple[str, ...], as_json: bool, data_dir: Path | None
+) -> None:
+    """Debrief a full loop across rounds, each round a gate.
+
+    Give one session per round, or none to use the latest scored session of each round.
+    One failed round makes the loop a no hire, however strong the others were.
+    """
+    from voicemock.core.debrief import debrief as build_debrief
+
+    chosen: dict[str, tuple[str, Any]] = {}
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        if session_ids:
+            for sid in session_ids:
+                session = store.get_session(sid)
+                if not session["scorecard"]:
+                    raise VoicemockError(f"session {session['id']} has no scorecard to debrief")
+                if session["round"] in chosen:
+                    raise UsageError(
+                        f"two sessions for round {session['round']}: give one per round"
+                    )
+                chosen[session["round"]] = (session["id"], session["scorecard"])
+        else:
+            for row in store.list_sessions(limit=10_000):
+                if row["overall"] is not None and row["round"] not in chosen:
+                    session = store.get_session(row["id"])
+                    chosen[row["round"]] = (row["id"], session["scorecard"])
+    if not chosen:
+        raise VoicemockError("no scored sessions yet; practise a round first (voicemock practice)")
+    result = build_debrief(chosen)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.secho(f"Loop verdict: {result.verdict.upper()}", bold=True)
+    for r in result.rounds:
+        click.echo(
+            f"  {r.round:<17} {r.overall:.2f}  {r.recommendation:<15} weakest: {r.weakest}"
+            f"  ({r.session_id})"
+        )
+    if result.failed:
+        click.echo(
+            f"  Gated by: {', '.join(result.failed)} (a strong round cannot make up for these)"
+        )
+    if result.not_practised:
+        click.echo(f"  Not practised yet: {', '.join(result.not_practised)}")
+    if result.focus:
+        click.echo(f"  Practise next: {result.focus}")
+
+
+@cli.command()
 @click.option("--round", "round_id", metavar="ROUND", help="Only this round.")
 def questions(round_id: str | None) -> None:
     """List the question bank and what each round tests."""

@@ -16,13 +16,7 @@ from typing import Any
 
 from voicemock.core.bank import Concept, Question
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
-from voicemock.core.text import (
-    count_phrases,
-    find_phrases,
-    normalize,
-    phrase_pattern,
-    split_sentences,
-)
+from voicemock.core.text import PhraseSet, find_phrases, normalize, split_sentences
 
 EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
 _CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
@@ -151,37 +145,36 @@ class Scorer:
 
     def __init__(self, rubric: Rubric) -> None:
         self.rubric = rubric
-        self._markers = rubric.markers
-        self._all_terms = tuple(t for terms in rubric.lexicons.values() for t in terms)
+        self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
+        self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
+        self._all_terms = PhraseSet(
+            dict.fromkeys(t for terms in rubric.lexicons.values() for t in terms)
+        )
 
     # -- sentence level -------------------------------------------------------------
-    def _sentence(self, text: str, extra_terms: Iterable[str]) -> Sentence:
+    def _sentence(self, text: str) -> Sentence:
         norm = normalize(text)
-        to_scorer = bool(find_phrases(norm, self._markers["scorer_address"]))
+        to_scorer = self._markers["scorer_address"].any(norm)
         reasoning = (
             bool(_DIGIT.search(norm))
             or bool(_CONSEQUENCE.search(norm))
-            or bool(find_phrases(norm, self._markers["reasoning"]))
+            or self._markers["reasoning"].any(norm)
         )
-        # A buzzword list is mostly terms: measure how much of the sentence the terms cover.
+        # A buzzword list is mostly domain terms: measure how much of the sentence they cover.
         covered = bytearray(len(norm))
-        for phrase in (*self._all_terms, *extra_terms):
-            for match in phrase_pattern(phrase).finditer(norm):
-                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+        for start, end in self._all_terms.spans(norm):
+            covered[start:end] = b"\x01" * (end - start)
         letters = sum(1 for ch in norm if ch != " ")
         term_letters = sum(1 for ch, c in zip(norm, covered, strict=True) if c and ch != " ")
         words = len(norm.split())
         commas = text.count(",")
         list_like = (letters > 0 and term_letters / letters >= 0.6) or (
-            commas >= 4 and commas * 3 >= words
+            commas >= 3 and commas * 3 >= words
         )
         return Sentence(text.strip(), norm, reasoning and not list_like, list_like, to_scorer)
 
     def analyse(self, question: Question, answers: Sequence[str]) -> Analysis:
-        phrases = [p for c in question.concepts for p in c.phrases]
-        sentences = tuple(
-            self._sentence(s, phrases) for answer in answers for s in split_sentences(answer)
-        )
+        sentences = tuple(self._sentence(s) for answer in answers for s in split_sentences(answer))
         counted = [s for s in sentences if s.counts]
         coverage = []
         for concept in question.concepts:
@@ -198,18 +191,16 @@ class Scorer:
             coverage.append(ConceptCoverage(concept, status, credit, evidence))
         ignored = tuple(s.text for s in sentences if s.to_scorer)
         tradeoffs = tuple(
-            s.text
-            for s in counted
-            if s.reasoning and find_phrases(s.norm, self._markers["tradeoff"])
+            s.text for s in counted if s.reasoning and self._markers["tradeoff"].any(s.norm)
         )
         return Analysis(question, sentences, tuple(coverage), ignored, tradeoffs)
 
     # -- dimensions -----------------------------------------------------------------
     def _count(self, sentences: Iterable[Sentence], marker: str) -> int:
-        return sum(count_phrases(s.norm, self._markers[marker]) for s in sentences)
+        return sum(self._markers[marker].count(s.norm) for s in sentences)
 
     def _with(self, sentences: Iterable[Sentence], marker: str) -> list[str]:
-        return [s.text for s in sentences if find_phrases(s.norm, self._markers[marker])]
+        return [s.text for s in sentences if self._markers[marker].any(s.norm)]
 
     def _concepts(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         ratio = a.coverage_ratio
@@ -235,11 +226,11 @@ class Scorer:
         return DimensionScore(dim.id, dim.title, score, tuple(evidence), tuple(missing))
 
     def _lexicon(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
-        terms = self.rubric.lexicons[dim.lexicon]
+        terms = self._lexicons[dim.lexicon]
         credit: dict[str, float] = {}
         evidence: list[str] = []
         for s in a.counted:
-            for term in find_phrases(s.norm, terms):
+            for term in terms.found(s.norm):
                 value = 1.0 if s.reasoning else (_LIST_CREDIT if s.list_like else _CREDIT[NAMED])
                 if value > credit.get(term, 0.0):
                     credit[term] = value
@@ -252,7 +243,7 @@ class Scorer:
 
     def _structure(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         counted = a.counted
-        signposts = {p for s in counted for p in find_phrases(s.norm, self._markers["signpost"])}
+        signposts = {p for s in counted for p in self._markers["signpost"].found(s.norm)}
         framing = self._with(counted, "framing")
         conclusion = self._with(counted, "conclusion")
         words = a.word_count
@@ -266,7 +257,7 @@ class Scorer:
             points -= 1.0
         score = max(1, min(4, 1 + int(points + 0.5)))
         evidence = framing[:1] + conclusion[:1]
-        evidence += [s.text for s in counted if find_phrases(s.norm, self._markers["signpost"])][:2]
+        evidence += self._with(counted, "signpost")[:2]
         missing = []
         if len(signposts) < 2:
             missing.append("signpost the answer (first, second, finally) so it can be followed")
@@ -282,7 +273,8 @@ class Scorer:
 
     def _decisiveness(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         counted = a.counted
-        commits = self._count(counted, "commit")
+        # Ownership shows as commitments ("I would") and, in stories, first-person actions.
+        commits = self._count(counted, "commit") + self._count(counted, "action")
         strong = self._count(counted, "strong_commit")
         hedges = self._count(counted, "hedge")
         options = self._count(counted, "options")
@@ -298,7 +290,11 @@ class Scorer:
                 score = 2
             if options >= 2 and not strong:
                 score = min(score, 2)  # a menu of options is the "too consultative" no-hire
-        evidence = self._with(counted, "strong_commit") + self._with(counted, "commit")
+        evidence = (
+            self._with(counted, "strong_commit")
+            + self._with(counted, "commit")
+            + self._with(counted, "action")
+        )
         missing = []
         if score < 4:
             missing.append(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _NON_WORD = re.compile(r"[^a-z0-9%]+")
 
 
@@ -48,13 +48,12 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Compile a bank phrase: words match whole words, a trailing ``*`` matches any ending.
+_BEFORE, _AFTER = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 
-    ``"idempoten*"`` matches "idempotent", "idempotence" and "idempotency";
-    ``"exactly-once"`` matches "exactly once" and "exactly-once".
-    """
+
+@lru_cache(maxsize=4096)
+def phrase_core(phrase: str) -> str:
+    """The regex for a phrase without its word boundaries."""
     parts = []
     for word in phrase.split():
         star = word.endswith("*")
@@ -65,7 +64,17 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
         parts.append(piece + (r"[a-z0-9]*" if star else ""))
     if not parts:
         raise ValueError(f"empty phrase: {phrase!r}")
-    return re.compile(r"(?<![a-z0-9])" + r"\s".join(parts) + r"(?![a-z0-9])")
+    return r"\s".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Compile a bank phrase: words match whole words, a trailing ``*`` matches any ending.
+
+    ``"idempoten*"`` matches "idempotent", "idempotence" and "idempotency";
+    ``"exactly-once"`` matches "exactly once" and "exactly-once".
+    """
+    return re.compile(_BEFORE + phrase_core(phrase) + _AFTER)
 
 
 def find_phrases(normalized_text: str, phrases: Iterable[str]) -> list[str]:
@@ -79,3 +88,33 @@ def count_phrases(normalized_text: str, phrases: Iterable[str]) -> int:
 
 def word_count(text: str) -> int:
     return len(tokens(text))
+
+
+class PhraseSet:
+    """A list of bank phrases compiled once: one combined scan answers "any of these?"."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.phrases = tuple(phrases)
+        # Longest first, so "kafka streams" wins over "kafka" when spans are measured.
+        cores = sorted({phrase_core(p) for p in self.phrases}, key=len, reverse=True)
+        alternation = _BEFORE + "(?:" + "|".join(cores) + ")" + _AFTER
+        self._any = re.compile(alternation) if self.phrases else None
+
+    def any(self, normalized_text: str) -> bool:
+        return bool(self._any and self._any.search(normalized_text))
+
+    def found(self, normalized_text: str) -> list[str]:
+        """The phrases that occur (the combined scan first, so a miss costs one search)."""
+        if not self.any(normalized_text):
+            return []
+        return find_phrases(normalized_text, self.phrases)
+
+    def count(self, normalized_text: str) -> int:
+        if not self.any(normalized_text):
+            return 0
+        return count_phrases(normalized_text, self.phrases)
+
+    def spans(self, normalized_text: str) -> Iterable[tuple[int, int]]:
+        if self._any is None:
+            return ()
+        return (m.span() for m in self._any.finditer(normalized_text))
