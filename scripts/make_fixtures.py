@@ -9,6 +9,7 @@ Each fixture is spoken by espeak-ng with its voice and speed, resampled to
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -54,11 +55,13 @@ def main() -> int:
         if args.only and fixture["id"] not in args.only:
             continue
         text = " ".join(fixture["text"].split())
+        ssml = fixture.get("ssml", False)
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "speech.wav"
             subprocess.run(
                 [
                     "espeak-ng",
+                    *(["-m"] if ssml else []),
                     "-v",
                     fixture["voice"],
                     "-s",
@@ -70,7 +73,9 @@ def main() -> int:
                 check=True,
             )
             duration = to_flac(wav, FIXTURES / f"{fixture['id']}.flac")
-        (FIXTURES / f"{fixture['id']}.txt").write_text(text + "\n")
+        # The reference is what was said: SSML pauses are silence, not words.
+        spoken = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+        (FIXTURES / f"{fixture['id']}.txt").write_text(spoken + "\n")
         print(f"{fixture['id']}.flac  {duration:5.1f} s  {fixture['voice']} @ {fixture['speed']}")
     return 0
 

@@ -305,35 +305,62 @@ def test_help_explains_every_command(voicemock):
     assert "--replay" in practice and "--data-dir" in practice and "--json" in practice
 
 
-ROUND_IDS = ["product-sense", "technical", "execution", "behavioral", "cross-functional",
-             "presentation", "executive", "hiring-manager"]
+ROUND_IDS = [
+    "product-sense",
+    "technical",
+    "execution",
+    "behavioral",
+    "cross-functional",
+    "presentation",
+    "executive",
+    "hiring-manager",
+]
 
 
 @pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
     from voicemock import resources
 
-    result = voicemock("practice", "--round", round_id, "--seed", "3",
-                       "--replay", str(FIXTURES / "schema-weak.flac"), "--json")
+    result = voicemock(
+        "practice",
+        "--round",
+        round_id,
+        "--seed",
+        "3",
+        "--replay",
+        str(FIXTURES / "schema-weak.flac"),
+        "--json",
+    )
     assert result.code == 0, result.stderr
     session = json.loads(result.stdout)
     expected = {d.id for d in resources.rubric().round(round_id).dimensions}
     assert set(session["scorecard"]["dimensions"]) == expected
-    assert session["turns"][0]["question_id"] in {q.id for q in resources.bank().for_round(round_id)}
+    assert session["turns"][0]["question_id"] in {
+        q.id for q in resources.bank().for_round(round_id)
+    }
 
     answer = tmp_path / "answer.txt"
     answer.write_text("I would start with the customer problem because it decides the rest.")
     question = resources.bank().for_round(round_id)[0].id
-    scored = voicemock("score", "--round", round_id, "--question", question,
-                       "--transcript", str(answer), "--json")
+    scored = voicemock(
+        "score", "--round", round_id, "--question", question, "--transcript", str(answer), "--json"
+    )
     assert scored.code == 0, scored.stderr
     assert set(json.loads(scored.stdout)["dimensions"]) == expected
 
 
 def test_debrief_gates_the_loop_on_the_weakest_round(voicemock, tmp_path):
     strong = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"), "--json")
-    weak = voicemock("practice", "--round", "technical", "--question", "tech-schema-evolution",
-                     "--replay", str(FIXTURES / "schema-weak.flac"), "--json")
+    weak = voicemock(
+        "practice",
+        "--round",
+        "technical",
+        "--question",
+        "tech-schema-evolution",
+        "--replay",
+        str(FIXTURES / "schema-weak.flac"),
+        "--json",
+    )
     assert strong.code == 0 and weak.code == 0
     weak_id = json.loads(weak.stdout)["id"]
     result = voicemock("debrief", "--json")

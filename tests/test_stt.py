@@ -75,7 +75,9 @@ def test_stereo_real_speech_is_transcribed_from_the_downmix(transcriber, real_sp
 def test_prompt_carries_question_and_vocabulary_within_limits():
     question = resources.bank().get("tech-schema-evolution")
     prompt = build_prompt(question.text, resources.vocabulary())
-    assert prompt.startswith(question.text[:40])
+    assert prompt.startswith("Um, uh, " + question.text[:40])
+    plain = build_prompt(question.text, resources.vocabulary(), keep_fillers=False)
+    assert plain.startswith(question.text[:40])
     assert "Schema Registry" in prompt and "ksqlDB" in prompt
     assert len(prompt) <= 700
 

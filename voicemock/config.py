@@ -51,6 +51,10 @@ class Settings:
     cpu_threads: int = 0
     """Threads for transcription; 0 means every core this process may use."""
 
+    pause_threshold: float | None = None
+    """Silence (seconds) that counts as a long pause; empty for the default in
+    prompts/delivery.toml (2.0)."""
+
     @property
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -68,6 +72,10 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: model must be a string")
         return value or None
+    if name == "pause_threshold":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{where}: pause_threshold must be a number of seconds > 0")
+        return float(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ConfigError(f"{where}: {name} must be a whole number >= 0")
     return value

@@ -18,6 +18,7 @@ import numpy as np
 from voicemock.audio.files import FileSource
 from voicemock.audio.wav import WavWriter
 from voicemock.core.bank import Question
+from voicemock.core.delivery import Delivery, DeliveryMeter, advice, combine
 from voicemock.core.events import Event, Prompt, RoundScored
 from voicemock.core.ports import Brain, Transcriber
 from voicemock.core.session import InterviewSession, Phase
@@ -45,6 +46,15 @@ class TurnSaved:
     index: int
     audio_path: Path
     latency: dict[str, float]
+    delivery: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ScorecardSaved:
+    """The round's scorecard as stored: rubric scores plus the session's delivery figures."""
+
+    session_id: str
+    card: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,25 @@ class SessionClosed:
     error: str | None = None
 
 
-AppEvent = Event | SessionOpened | AnswerStarted | TurnSaved | FilesLeftOver | SessionClosed
+AppEvent = (
+    Event
+    | SessionOpened
+    | AnswerStarted
+    | TurnSaved
+    | ScorecardSaved
+    | FilesLeftOver
+    | SessionClosed
+)
+
+
+def scorecard_with_delivery(
+    card: dict[str, Any], deliveries: Sequence[Delivery], pace: tuple[int, int]
+) -> dict[str, Any]:
+    """The stored scorecard: the brain's verdict plus how the answers were delivered."""
+    total = combine(deliveries)
+    if total is None:
+        return card
+    return card | {"delivery": total.to_dict(), "delivery_notes": advice(total, pace)}
 
 
 class PracticeRunner:
@@ -75,6 +103,7 @@ class PracticeRunner:
         vocabulary: Sequence[str],
         on_event: Callable[[AppEvent], None] = lambda event: None,
         max_follow_ups: int = 2,
+        meter: DeliveryMeter | None = None,
     ) -> None:
         self.store = store
         self.transcriber = transcriber
@@ -82,6 +111,9 @@ class PracticeRunner:
         self.vocabulary = tuple(vocabulary)
         self.emit = on_event
         self.max_follow_ups = max_follow_ups
+        self.meter = meter
+        self._deliveries: list[Delivery] = []
+        self._expected_words: tuple[int, int] = (0, 0)
 
     def run(
         self,
@@ -91,8 +123,11 @@ class PracticeRunner:
         *,
         mode: str = "replay",
         settings: dict[str, Any] | None = None,
+        expected_words: tuple[int, int] = (0, 0),
     ) -> str:
         """Run the round; returns the session id. The session is stored whatever happens."""
+        self._deliveries = []
+        self._expected_words = expected_words
         session = InterviewSession(round_id, questions, self.brain, self.max_follow_ups)
         session_id = self.store.create_session(
             round_id, self.brain.name, mode, [q.id for q in questions], settings
@@ -139,9 +174,12 @@ class PracticeRunner:
 
     def _emit_all(self, session_id: str, events: Sequence[Event]) -> None:
         for event in events:
-            if isinstance(event, RoundScored):
-                self.store.save_scorecard(session_id, event.scorecard.to_dict())
             self.emit(event)
+            if isinstance(event, RoundScored):
+                pace = self.meter.config.pace_wpm if self.meter else (0, 0)
+                card = scorecard_with_delivery(event.scorecard.to_dict(), self._deliveries, pace)
+                self.store.save_scorecard(session_id, card)
+                self.emit(ScorecardSaved(session_id, card))
 
     def _answer(
         self, session_id: str, session: InterviewSession, source: FileSource, turn: int
@@ -170,6 +208,15 @@ class PracticeRunner:
             raise AudioInputError(
                 getattr(source, "path", source.name), "no words were recognised in the answer"
             )
+        delivery = None
+        if self.meter is not None:
+            measured = self.meter.measure(
+                transcript,
+                expected_words=self._expected_words,
+                speech_spans=getattr(source, "speech_spans", None),
+            )
+            self._deliveries.append(measured)
+            delivery = measured.to_dict()
         latency = {
             "capture_s": round(t1 - t0, 4),
             "transcribe_s": round(t2 - t1, 4),
@@ -188,11 +235,12 @@ class PracticeRunner:
                 source=str(getattr(source, "path", source.name)),
                 duration_s=round(audio.size / 16_000, 3),
                 latency=latency,
+                delivery=delivery,
             ),
         )
         t3 = time.perf_counter()
         events = session.answer(transcript)
         latency["next_line_ready_s"] = round(time.perf_counter() - t3 + (t2 - t1), 4)
         self.store.update_latency(turn_id, latency)
-        self.emit(TurnSaved(session_id, turn, audio_path, latency))
+        self.emit(TurnSaved(session_id, turn, audio_path, latency, delivery))
         return events

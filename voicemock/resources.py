@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from voicemock.core.bank import QuestionBank, load_bank
+from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
 from voicemock.core.rubric import Rubric, load_rubric
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -34,3 +35,19 @@ def vocabulary() -> tuple[str, ...]:
 
     data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
     return tuple(data["terms"])
+
+
+@lru_cache(maxsize=1)
+def delivery_config() -> DeliveryConfig:
+    return DeliveryConfig.load(prompts_dir() / "delivery.toml")
+
+
+def delivery_meter(pause_threshold_s: float | None = None) -> DeliveryMeter:
+    """A meter using the rubric's own hedge and commitment phrases."""
+    markers = rubric().markers
+    return DeliveryMeter(
+        delivery_config(),
+        hedges=(*markers["hedge"], *markers["options"]),
+        commitments=(*markers["commit"], *markers["strong_commit"]),
+        pause_threshold_s=pause_threshold_s,
+    )

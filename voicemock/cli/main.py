@@ -183,6 +183,12 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     "--max-follow-ups", type=click.IntRange(0, 5), help="Follow-ups per question [default: 2]."
 )
 @click.option("--seed", type=int, help="Seed for picking questions, for a repeatable round.")
+@click.option(
+    "--pause-threshold",
+    type=click.FloatRange(0.3, 30),
+    metavar="SECONDS",
+    help="Silence that counts as a long pause in the delivery figures [default: 2.0].",
+)
 @_model_option
 @_data_dir_option
 @click.pass_context
@@ -197,6 +203,7 @@ def practice(
     as_json: bool,
     max_follow_ups: int | None,
     seed: int | None,
+    pause_threshold: float | None,
     model: str | None,
     data_dir: Path | None,
 ) -> None:
@@ -216,7 +223,12 @@ def practice(
             "answer from recorded files with --replay FILE"
         )
     settings = _settings(
-        ctx, data_dir=data_dir, model=model, max_follow_ups=max_follow_ups, questions=count
+        ctx,
+        data_dir=data_dir,
+        model=model,
+        max_follow_ups=max_follow_ups,
+        questions=count,
+        pause_threshold=pause_threshold,
     )
     questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
 
@@ -247,12 +259,20 @@ def practice(
             resources.vocabulary(),
             on_event=render,
             max_follow_ups=settings.max_follow_ups,
+            meter=resources.delivery_meter(settings.pause_threshold),
         )
+        run_settings: dict[str, Any] = {
+            "model": transcriber.choice.label,
+            "max_follow_ups": settings.max_follow_ups,
+        }
+        if question_text:
+            run_settings["question_text"] = question_text
         session_id = runner.run(
             round_id,
             questions,
             sources,
-            settings={"model": transcriber.choice.label, "max_follow_ups": settings.max_follow_ups},
+            settings=run_settings,
+            expected_words=resources.rubric().round(round_id).answer_words,
         )
         if as_json:
             click.echo(session_json(store.get_session(session_id)), nl=False)
@@ -478,6 +498,97 @@ def debrief(
         click.echo(f"  Not practised yet: {', '.join(result.not_practised)}")
     if result.focus:
         click.echo(f"  Practise next: {result.focus}")
+
+
+@cli.command()
+@click.argument("session_ids", nargs=-1, metavar="[ID]...")
+@click.option("--all", "all_sessions", is_flag=True, help="Re-score every stored session.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def rescore(
+    ctx: click.Context,
+    session_ids: tuple[str, ...],
+    all_sessions: bool,
+    as_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Score stored sessions again with the current rubric and brain.
+
+    Earlier scorecards are kept with the rubric version they were scored with
+    (see them under earlier_scorecards in: voicemock show ID --json).
+    """
+    if bool(session_ids) == all_sessions:
+        raise UsageError("give session IDs or --all")
+    from voicemock import resources
+    from voicemock.core.brain import OfflineBrain
+    from voicemock.core.scoring import Scorer
+    from voicemock.review import rescore as rescore_session
+
+    brain = OfflineBrain(Scorer(resources.rubric()))
+    results = []
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        ids = list(session_ids) or [
+            r["id"] for r in reversed(store.list_sessions(limit=100_000)) if r["turns"]
+        ]
+        for sid in ids:
+            before, after = rescore_session(store, sid, brain)
+            full_id = store.resolve_id(sid)
+            results.append({"id": full_id, "before": before or None, "after": after})
+            if not as_json:
+                was = (
+                    f"{before['overall']:.2f} {before['recommendation']} "
+                    f"(rubric {before.get('rubric_version', '?')})"
+                    if before
+                    else "unscored"
+                )
+                click.echo(
+                    f"{full_id}: {was} -> {after['overall']:.2f} {after['recommendation']} "
+                    f"(rubric {after['rubric_version']})"
+                )
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    elif not results:
+        click.echo("No sessions with answers to re-score.")
+
+
+@cli.command()
+@click.option("--round", "round_id", metavar="ROUND", help="Only sessions of this round.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def progress(
+    ctx: click.Context, round_id: str | None, as_json: bool, data_dir: Path | None
+) -> None:
+    """Your trend per rubric dimension across sessions, and which round to practise next."""
+    from voicemock.core.report import bar
+    from voicemock.review import load_progress
+
+    if round_id:
+        _check_round(round_id)
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        result = load_progress(store, round_id)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    if not result.sessions:
+        click.echo("No scored sessions yet. Practise a round first: voicemock practice --help")
+        return
+    arrows = {"improving": "↑", "declining": "↓", "flat": "→"}
+    click.secho(f"Progress over {result.sessions} session(s)", bold=True)
+    click.echo("  overall: " + "  ".join(f"{v:.2f}" for v in result.overall[-10:]))
+    click.secho(f"  {'DIMENSION':<40} {'LATEST':>6} {'MEAN':>5}  TREND   HISTORY", bold=True)
+    for t in sorted(result.trends, key=lambda t: t.mean):
+        history = " ".join(str(s) for s in t.scores[-10:])
+        click.echo(
+            f"  {t.title[:40]:<40} {bar(t.scores[-1])} {t.mean:5.2f}  "
+            f"{arrows[t.direction]} {t.direction:<9} {history}"
+        )
+    titles = {t.dimension: t.title for t in result.trends}
+    click.echo(f"  Strongest: {titles.get(result.strongest or '', '-')}")
+    click.echo(f"  Weakest:   {titles.get(result.weakest or '', '-')}")
+    if result.practise_next:
+        click.secho(f"  Practise next: {result.practise_next} ({result.reason})", fg="cyan")
 
 
 @cli.command()

@@ -12,7 +12,6 @@ from voicemock.core.events import (
     FollowUpAsked,
     QuestionAsked,
     RoundEndedEarly,
-    RoundScored,
 )
 from voicemock.core.report import bar
 
@@ -33,7 +32,13 @@ class HeadlessRenderer:
         click.secho(text, err=self.err, **style)
 
     def __call__(self, event: object) -> None:
-        from voicemock.practice import AnswerStarted, FilesLeftOver, SessionOpened, TurnSaved
+        from voicemock.practice import (
+            AnswerStarted,
+            FilesLeftOver,
+            ScorecardSaved,
+            SessionOpened,
+            TurnSaved,
+        )
 
         if isinstance(event, SessionOpened):
             self.echo(f"Session {event.session_id} (stored in {event.data_dir})", dim=True)
@@ -58,6 +63,8 @@ class HeadlessRenderer:
                 f"transcribed in {lat.get('transcribe_s', 0):.2f} s",
                 dim=True,
             )
+            if event.delivery:
+                self.echo(f"  delivery: {delivery_line(event.delivery)}", dim=True)
         elif isinstance(event, FilesLeftOver):
             self.echo(
                 f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",
@@ -65,9 +72,18 @@ class HeadlessRenderer:
             )
         elif isinstance(event, RoundEndedEarly):
             self.echo(f"\nNote: {event.reason}", fg="yellow")
-        elif isinstance(event, RoundScored):
+        elif isinstance(event, ScorecardSaved):
             self.echo()
-            render_scorecard(event.scorecard.to_dict(), self.echo)
+            render_scorecard(event.card, self.echo)
+
+
+def delivery_line(d: dict[str, Any]) -> str:
+    return (
+        f"{d['words_per_minute']:.0f} wpm · {d['fillers']} filler(s) · "
+        f"{d['long_pauses']} long pause(s) (longest {d['longest_pause_s']:.1f} s) · "
+        f"first word after {d['time_to_first_word_s']:.1f} s · "
+        f"{d['hedges']} hedge(s) / {d['commitments']} commitment(s) · length {d['length']}"
+    )
 
 
 def render_scorecard(card: dict[str, Any], echo: Any) -> None:
@@ -88,5 +104,10 @@ def render_scorecard(card: dict[str, Any], echo: Any) -> None:
         echo("  What a strong answer would add:", bold=True)
         for hint in card["hints"][:5]:
             echo(_wrap(f"- {hint}", "    "))
+    if card.get("delivery"):
+        echo("  Delivery:", bold=True)
+        echo(_wrap(delivery_line(card["delivery"]), "    "))
+        for note in card.get("delivery_notes", []):
+            echo(_wrap(f"- {note}", "    "), fg="yellow")
     for note in card.get("notes", []):
         echo(f"  Note: {note}", fg="yellow")

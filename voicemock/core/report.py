@@ -16,6 +16,16 @@ def bar(score: float, width: int = 4) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def delivery_summary(d: dict[str, Any]) -> str:
+    return (
+        f"{d['words']} words, {d['words_per_minute']:.0f} wpm, "
+        f"{d['fillers']} filler(s) ({d['fillers_per_100_words']} per 100 words), "
+        f"{d['long_pauses']} long pause(s) (longest {d['longest_pause_s']:.1f} s), "
+        f"first word after {d['time_to_first_word_s']:.1f} s, "
+        f"{d['hedges']} hedge(s) / {d['commitments']} commitment(s), length {d['length']}"
+    )
+
+
 def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     lines = [
         f"**Verdict: {card['recommendation']}** — overall {card['overall']:.2f} / 4 "
@@ -42,6 +52,12 @@ def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     if card.get("hints"):
         lines.append("### What a strong answer would add")
         lines += [f"- {h}" for h in card["hints"]]
+        lines.append("")
+    if card.get("delivery"):
+        lines.append("### Delivery")
+        lines.append(delivery_summary(card["delivery"]))
+        lines.append("")
+        lines += [f"- {n}" for n in card.get("delivery_notes", [])]
         lines.append("")
     for note in card.get("notes", []):
         lines.append(f"_Note: {note}_")
@@ -73,6 +89,8 @@ def session_markdown(session: dict[str, Any]) -> str:
             lines.append(f"- {turn['transcript']}")
         if turn.get("audio_path"):
             lines.append(f"- Audio: `{turn['audio_path']}` ({turn.get('duration_s') or 0:.1f} s)")
+        if turn.get("delivery"):
+            lines.append(f"- Delivery: {delivery_summary(turn['delivery'])}")
         lines.append("")
     lines.append("## Scorecard")
     lines.append("")

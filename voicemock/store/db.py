@@ -45,6 +45,7 @@ class TurnRecord:
     source: str | None = None
     duration_s: float | None = None
     latency: dict[str, float] = field(default_factory=dict)
+    delivery: dict[str, Any] | None = None
 
 
 class Store:
@@ -114,8 +115,8 @@ class Store:
             ).fetchone()[0]
             cur = self.conn.execute(
                 "INSERT INTO turns (session_id, idx, kind, question_id, concept_id, prompt,"
-                " transcript, audio_path, source, duration_s, latency, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " transcript, audio_path, source, duration_s, latency, created_at, delivery)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     idx,
@@ -129,6 +130,7 @@ class Store:
                     turn.duration_s,
                     json.dumps(turn.latency),
                     _now(),
+                    json.dumps(turn.delivery) if turn.delivery is not None else None,
                 ),
             )
             turn_id = cur.lastrowid
@@ -213,7 +215,7 @@ class Store:
         if round_id:
             sql += " WHERE s.round = ?"
             params.append(round_id)
-        sql += " ORDER BY s.started_at DESC, s.id DESC LIMIT ?"
+        sql += " ORDER BY s.started_at DESC, s.rowid DESC LIMIT ?"
         params.append(limit)
         return [dict(r) for r in self.conn.execute(sql, params)]
 
@@ -251,6 +253,7 @@ class Store:
                     "duration_s": t["duration_s"],
                     "segments": segments,
                     "latency": json.loads(t["latency"]),
+                    "delivery": json.loads(t["delivery"]) if t["delivery"] else None,
                     "created_at": t["created_at"],
                 }
             )

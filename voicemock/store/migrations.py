@@ -58,6 +58,10 @@ MIGRATIONS: tuple[str, ...] = (
         data           TEXT NOT NULL
     );
     """,
+    # 2: delivery analytics per turn
+    """
+    ALTER TABLE turns ADD COLUMN delivery TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,61 @@
+"""Looking back: re-scoring stored sessions and reading progress from the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voicemock import resources
+from voicemock.core.bank import Question
+from voicemock.core.delivery import Delivery
+from voicemock.core.ports import Brain
+from voicemock.core.progress import Progress, ScoredSession, progress
+from voicemock.core.scoring import infer_question
+from voicemock.errors import VoicemockError
+from voicemock.practice import scorecard_with_delivery
+from voicemock.store import Store
+
+
+def _exchanges(session: dict[str, Any]) -> list[tuple[Question, list[str]]]:
+    bank = resources.bank()
+    grouped: dict[str, list[str]] = {}
+    for turn in session["turns"]:
+        grouped.setdefault(turn["question_id"], []).append(turn["transcript"])
+    exchanges = []
+    for question_id, answers in grouped.items():
+        try:
+            question = bank.get(question_id)
+        except KeyError:
+            text = session["settings"].get("question_text")
+            if not text:
+                raise VoicemockError(
+                    f"session {session['id']}: question '{question_id}' is no longer in the "
+                    "bank, so it cannot be re-scored"
+                ) from None
+            question = infer_question(text, session["round"], bank.questions, question_id)
+        exchanges.append((question, answers))
+    return exchanges
+
+
+def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score a stored session again with today's rubric; the earlier scorecards are kept.
+
+    Returns (previous scorecard or {}, new scorecard).
+    """
+    session = store.get_session(session_id)
+    if not session["turns"]:
+        raise VoicemockError(f"session {session['id']} has no answers to score")
+    card = brain.score(session["round"], _exchanges(session)).to_dict()
+    deliveries = [Delivery.from_dict(t["delivery"]) for t in session["turns"] if t["delivery"]]
+    card = scorecard_with_delivery(card, deliveries, resources.delivery_config().pace_wpm)
+    store.save_scorecard(session["id"], card)
+    return session["scorecard"] or {}, card
+
+
+def load_progress(store: Store, round_id: str | None = None) -> Progress:
+    rows = [r for r in store.list_sessions(round_id, limit=100_000) if r["overall"] is not None]
+    rows.reverse()  # oldest first
+    scored = [
+        ScoredSession(r["id"], r["round"], r["started_at"], store.get_session(r["id"])["scorecard"])
+        for r in rows
+    ]
+    return progress(scored)
