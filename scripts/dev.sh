@@ -18,7 +18,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'voicemock setup: %s\n' "$*" >&2; exit 1; }
 
 SYSTEM_PACKAGES=(espeak-ng libportaudio2)
-TEST_PACKAGES=(tmux)
+TEST_PACKAGES=(tmux pulseaudio pulseaudio-utils libasound2-plugins alsa-utils)
 
 missing_packages() {
     local pkg

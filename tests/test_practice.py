@@ -29,7 +29,7 @@ class FailingSecondTime:
         self.real = real
         self.calls = 0
 
-    def transcribe(self, audio, *, prompt=""):
+    def transcribe(self, audio, *, prompt="", fast=False):
         self.calls += 1
         if self.calls == 2:
             raise VoicemockError("speech model crashed")

@@ -8,10 +8,10 @@ moment it completes and marks the session incomplete if anything stops it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from voicemock.core.events import Event, Prompt, RoundScored
 from voicemock.core.ports import Brain, Transcriber
 from voicemock.core.session import InterviewSession, Phase
 from voicemock.errors import AudioInputError, VoicemockError
+from voicemock.live import CapturedAnswer
 from voicemock.store import Store, TurnRecord
 from voicemock.stt.whisper import build_prompt
 
@@ -45,8 +46,30 @@ class TurnSaved:
     session_id: str
     index: int
     audio_path: Path
-    latency: dict[str, float]
+    latency: dict[str, Any]
     delivery: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class NothingHeard:
+    """The answer held no speech: the interviewer says so and asks again."""
+
+    prompt: Prompt
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """The interviewer's line is being played."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechUnavailable:
+    """Text-to-speech or playback failed; lines are shown as text from now on."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,76 @@ AppEvent = (
     | ScorecardSaved
     | FilesLeftOver
     | SessionClosed
+    | NothingHeard
+    | Speaking
+    | SpeechUnavailable
 )
+
+
+class AnswerSource(Protocol):
+    """Where answers come from: recorded files, or the microphone."""
+
+    def next_answer(
+        self, prompt: Prompt, text_prompt: str, wav_path: Path
+    ) -> CapturedAnswer | None:
+        """Capture (and transcribe) the answer to ``prompt``; None when there are no more."""
+        ...
+
+    def leftover(self) -> tuple[str, ...]:
+        """Answers that were never used (replay files after the round ended)."""
+        ...
+
+
+class Voice(Protocol):
+    """Speaks interviewer lines; returns the monotonic time the audio started."""
+
+    def say(self, text: str) -> float: ...
+
+
+class ReplayAnswers:
+    """Answers from files, in order; each file is transcribed whole."""
+
+    def __init__(
+        self,
+        sources: Iterable[FileSource],
+        transcriber: Transcriber,
+        emit: Callable[[Any], None] = lambda event: None,
+    ) -> None:
+        self._sources: Iterator[FileSource] = iter(sources)
+        self.transcriber = transcriber
+        self.emit = emit
+
+    def next_answer(
+        self, prompt: Prompt, text_prompt: str, wav_path: Path
+    ) -> CapturedAnswer | None:
+        source = next(self._sources, None)
+        if source is None:
+            return None
+        self.emit(AnswerStarted(prompt, source.name, source.duration))
+        t0 = time.perf_counter()
+        # Written chunk by chunk so that whatever was read survives a crash.
+        chunks = []
+        with WavWriter(wav_path) as wav:
+            for chunk in source.frames():
+                wav.write(chunk)
+                chunks.append(chunk)
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        t1 = time.perf_counter()
+        transcript = self.transcriber.transcribe(audio, prompt=text_prompt)
+        t2 = time.perf_counter()
+        if transcript.is_empty:
+            raise AudioInputError(source.path, "no words were recognised in the answer")
+        return CapturedAnswer(
+            audio=audio,
+            transcript=transcript,
+            source=str(source.path),
+            speech_spans=source.speech_spans,
+            latency={"capture_s": round(t1 - t0, 4), "transcribe_s": round(t2 - t1, 4)},
+            ended_at=time.monotonic(),
+        )
+
+    def leftover(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self._sources)
 
 
 def scorecard_with_delivery(
@@ -93,7 +185,7 @@ def scorecard_with_delivery(
 
 
 class PracticeRunner:
-    """Runs one round over a sequence of answer sources (files now, the microphone later)."""
+    """Runs one round: asks, captures answers, stores each turn, scores. Live or replayed."""
 
     def __init__(
         self,
@@ -104,6 +196,8 @@ class PracticeRunner:
         on_event: Callable[[AppEvent], None] = lambda event: None,
         max_follow_ups: int = 2,
         meter: DeliveryMeter | None = None,
+        voice: Voice | None = None,
+        max_retries: int = 2,
     ) -> None:
         self.store = store
         self.transcriber = transcriber
@@ -112,6 +206,8 @@ class PracticeRunner:
         self.emit = on_event
         self.max_follow_ups = max_follow_ups
         self.meter = meter
+        self.voice = voice
+        self.max_retries = max_retries
         self._deliveries: list[Delivery] = []
         self._expected_words: tuple[int, int] = (0, 0)
 
@@ -119,13 +215,18 @@ class PracticeRunner:
         self,
         round_id: str,
         questions: Sequence[Question],
-        sources: Iterable[FileSource],
+        answers: AnswerSource | Iterable[FileSource],
         *,
         mode: str = "replay",
         settings: dict[str, Any] | None = None,
         expected_words: tuple[int, int] = (0, 0),
     ) -> str:
         """Run the round; returns the session id. The session is stored whatever happens."""
+        source: AnswerSource = (
+            answers  # type: ignore[assignment]
+            if hasattr(answers, "next_answer")
+            else ReplayAnswers(answers, self.transcriber, self.emit)  # type: ignore[arg-type]
+        )
         self._deliveries = []
         self._expected_words = expected_words
         session = InterviewSession(round_id, questions, self.brain, self.max_follow_ups)
@@ -133,14 +234,30 @@ class PracticeRunner:
             round_id, self.brain.name, mode, [q.id for q in questions], settings
         )
         self.emit(SessionOpened(session_id, self.store.data_dir))
-        remaining = iter(sources)
         turn = 0
+        last_turn: tuple[int, dict[str, Any], float] | None = None
+        retries = 0
         try:
             self._emit_all(session_id, session.start())
             while session.phase is Phase.AWAITING_ANSWER:
-                assert session.current is not None
-                source = next(remaining, None)
-                if source is None:
+                prompt = session.current
+                assert prompt is not None
+                started = self._say(prompt.text)
+                if last_turn is not None and started is not None:
+                    # End of the previous answer -> the interviewer's next line is audible.
+                    turn_id, latency, ended_at = last_turn
+                    latency["next_audio_start_s"] = round(started - ended_at, 4)
+                    self.store.update_latency(turn_id, latency)
+                last_turn = None
+                text_prompt = build_prompt(
+                    prompt.text
+                    if prompt.kind == "question"
+                    else f"{prompt.question.text} {prompt.text}",
+                    self.vocabulary,
+                )
+                wav_path = self.store.audio_dir(session_id) / f"turn-{turn + 1:02d}.wav"
+                captured = source.next_answer(prompt, text_prompt, wav_path)
+                if captured is None:
                     self._emit_all(
                         session_id,
                         session.end_early(
@@ -149,8 +266,20 @@ class PracticeRunner:
                         ),
                     )
                     break
+                if not captured.heard:
+                    retries += 1
+                    self.emit(NothingHeard(prompt, retries))
+                    if retries > self.max_retries:
+                        self._emit_all(
+                            session_id,
+                            session.end_early("no answer was heard; scoring the answers given"),
+                        )
+                        break
+                    self._say("I didn't catch that.")
+                    continue
+                retries = 0
                 turn += 1
-                events = self._answer(session_id, session, source, turn)
+                events, last_turn = self._record(session_id, session, captured, wav_path, turn)
                 self._emit_all(session_id, events)
         except BaseException as exc:
             message = (
@@ -165,12 +294,23 @@ class PracticeRunner:
             self.store.finish_session(session_id, "incomplete", message)
             self.emit(SessionClosed(session_id, "incomplete", message))
             raise
-        left = tuple(source.name for source in remaining)
+        left = source.leftover()
         if left:
             self.emit(FilesLeftOver(left))
         self.store.finish_session(session_id, "complete")
         self.emit(SessionClosed(session_id, "complete"))
         return session_id
+
+    def _say(self, text: str) -> float | None:
+        if self.voice is None:
+            return None
+        self.emit(Speaking(text))
+        try:
+            return self.voice.say(text)
+        except VoicemockError as exc:
+            self.emit(SpeechUnavailable(str(exc)))
+            self.voice = None  # one notice, then text only for the rest of the round
+            return None
 
     def _emit_all(self, session_id: str, events: Sequence[Event]) -> None:
         for event in events:
@@ -181,47 +321,26 @@ class PracticeRunner:
                 self.store.save_scorecard(session_id, card)
                 self.emit(ScorecardSaved(session_id, card))
 
-    def _answer(
-        self, session_id: str, session: InterviewSession, source: FileSource, turn: int
-    ) -> list[Event]:
+    def _record(
+        self,
+        session_id: str,
+        session: InterviewSession,
+        captured: CapturedAnswer,
+        wav_path: Path,
+        turn: int,
+    ) -> tuple[list[Event], tuple[int, dict[str, Any], float]]:
         prompt = session.current
         assert prompt is not None
-        self.emit(AnswerStarted(prompt, source.name, source.duration))
-        audio_path = self.store.audio_dir(session_id) / f"turn-{turn:02d}.wav"
-        t0 = time.perf_counter()
-        # Written chunk by chunk so that whatever was captured survives a crash.
-        chunks = []
-        with WavWriter(audio_path) as wav:
-            for chunk in source.frames():
-                wav.write(chunk)
-                chunks.append(chunk)
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-        t1 = time.perf_counter()
-        text_prompt = (
-            prompt.text if prompt.kind == "question" else (f"{prompt.question.text} {prompt.text}")
-        )
-        transcript = self.transcriber.transcribe(
-            audio, prompt=build_prompt(text_prompt, self.vocabulary)
-        )
-        t2 = time.perf_counter()
-        if transcript.is_empty:
-            raise AudioInputError(
-                getattr(source, "path", source.name), "no words were recognised in the answer"
-            )
+        transcript = captured.transcript
         delivery = None
         if self.meter is not None:
             measured = self.meter.measure(
-                transcript,
-                expected_words=self._expected_words,
-                speech_spans=getattr(source, "speech_spans", None),
+                transcript, expected_words=self._expected_words, speech_spans=captured.speech_spans
             )
             self._deliveries.append(measured)
             delivery = measured.to_dict()
-        latency = {
-            "capture_s": round(t1 - t0, 4),
-            "transcribe_s": round(t2 - t1, 4),
-            "audio_s": round(audio.size / 16_000, 3),
-        }
+        duration = round(captured.audio.size / 16_000, 3)
+        latency: dict[str, Any] = dict(captured.latency) | {"audio_s": duration}
         turn_id = self.store.add_turn(
             session_id,
             TurnRecord(
@@ -231,16 +350,15 @@ class PracticeRunner:
                 prompt=prompt.text,
                 transcript=transcript.text,
                 segments=transcript.segments,
-                audio_path=str(audio_path),
-                source=str(getattr(source, "path", source.name)),
-                duration_s=round(audio.size / 16_000, 3),
+                audio_path=str(wav_path),
+                source=captured.source,
+                duration_s=duration,
                 latency=latency,
                 delivery=delivery,
             ),
         )
-        t3 = time.perf_counter()
         events = session.answer(transcript)
-        latency["next_line_ready_s"] = round(time.perf_counter() - t3 + (t2 - t1), 4)
+        latency["next_line_ready_s"] = round(time.monotonic() - captured.ended_at, 4)
         self.store.update_latency(turn_id, latency)
-        self.emit(TurnSaved(session_id, turn, audio_path, latency, delivery))
-        return events
+        self.emit(TurnSaved(session_id, turn, wav_path, latency, delivery))
+        return events, (turn_id, latency, captured.ended_at)

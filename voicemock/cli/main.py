@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,18 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("VOICEMOCK_DEBUG"):
+                raise
+            click.secho(
+                f"voicemock: internal error: {type(exc).__name__}: {exc}; completed turns are "
+                "saved. Run again with VOICEMOCK_DEBUG=1 for details and report it.",
+                fg="red",
+                err=True,
+            )
+            ctx.exit(70)
 
 
 def _data_dir_option(f: Any) -> Any:
@@ -171,7 +185,39 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     "question, then each follow-up, in order.",
 )
 @click.option(
-    "--headless", is_flag=True, help="Plain terminal output (the only mode until the TUI lands)."
+    "--mic",
+    is_flag=True,
+    help="Answer out loud into the microphone; the interviewer speaks each question.",
+)
+@click.option("--input-device", metavar="INDEX|NAME", help="Microphone (see: voicemock devices).")
+@click.option("--output-device", metavar="INDEX|NAME", help="Speaker (see: voicemock devices).")
+@click.option(
+    "--end-silence",
+    type=click.FloatRange(0.5, 60),
+    default=4.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --mic: this much silence ends an answer (long enough for thinking pauses).",
+)
+@click.option(
+    "--max-answer",
+    type=click.FloatRange(5, 1800),
+    default=240.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --mic: the longest an answer may run.",
+)
+@click.option(
+    "--voice", "tts_voice", metavar="ID", help="Text-to-speech voice for the interviewer."
+)
+@click.option(
+    "--rate", "tts_rate", type=click.IntRange(80, 400), help="Interviewer speaking rate (wpm)."
+)
+@click.option(
+    "--no-speech", is_flag=True, help="With --mic: show questions as text only, don't speak them."
+)
+@click.option(
+    "--headless", is_flag=True, help="Plain terminal output instead of the full-screen app."
 )
 @click.option(
     "--json",
@@ -199,6 +245,14 @@ def practice(
     question_text: str | None,
     count: int | None,
     replay: tuple[Path, ...],
+    mic: bool,
+    input_device: str | None,
+    output_device: str | None,
+    end_silence: float,
+    max_answer: float,
+    tts_voice: str | None,
+    tts_rate: int | None,
+    no_speech: bool,
     headless: bool,
     as_json: bool,
     max_follow_ups: int | None,
@@ -217,11 +271,10 @@ def practice(
     _check_round(round_id)
     if question_id and question_text:
         raise UsageError("give either --question or --question-text, not both")
-    if not replay:
-        raise UsageError(
-            "live microphone practice is not available in this version; "
-            "answer from recorded files with --replay FILE"
-        )
+    if mic and replay:
+        raise UsageError("give either --mic or --replay FILE, not both")
+    if not mic and not replay:
+        raise UsageError("answer with --mic (speak) or --replay FILE (recorded answers)")
     settings = _settings(
         ctx,
         data_dir=data_dir,
@@ -242,8 +295,16 @@ def practice(
     from voicemock.stt import WhisperTranscriber
 
     render = HeadlessRenderer(to_stderr=as_json)
-    # Check every file before anything is stored: a bad file fails the command, not the round.
+    # Check every input before anything is stored: a bad file or a missing microphone
+    # fails the command, not the round.
     sources = [FileSource(path) for path in replay]
+    microphone = None
+    if mic:
+        from voicemock.audio.devices import resolve_device
+        from voicemock.audio.mic import MicSource
+
+        microphone = MicSource(resolve_device(input_device, "input"))
+        microphone.start()
     transcriber = WhisperTranscriber(
         settings.model,
         threads=settings.cpu_threads or None,
@@ -252,6 +313,33 @@ def practice(
     render.echo(f"Loading speech model {transcriber.choice.label} …", dim=True)
     transcriber.load()
     with _open_store(settings) as store:
+        voice = None
+        answers: Any = sources
+        live = None
+        if microphone is not None:
+            from voicemock.audio.devices import resolve_device
+            from voicemock.live import LiveAnswers
+            from voicemock.tts import InterviewerVoice, Speaker
+
+            if not no_speech:
+                speaker = Speaker(
+                    settings.resolved_data_dir / "tts-cache",
+                    voice=tts_voice,
+                    rate=tts_rate,
+                    output_device=resolve_device(output_device, "output"),
+                )
+                voice = InterviewerVoice(speaker, microphone)
+            finish = threading.Event()
+            _watch_enter(finish)
+            live = LiveAnswers(
+                microphone,
+                transcriber,
+                end_silence_s=end_silence,
+                max_answer_s=max_answer,
+                finish=finish,
+                emit=render,
+            )
+            answers = live
         runner = PracticeRunner(
             store,
             transcriber,
@@ -260,20 +348,30 @@ def practice(
             on_event=render,
             max_follow_ups=settings.max_follow_ups,
             meter=resources.delivery_meter(settings.pause_threshold),
+            voice=voice,
         )
         run_settings: dict[str, Any] = {
             "model": transcriber.choice.label,
             "max_follow_ups": settings.max_follow_ups,
         }
+        if mic:
+            run_settings |= {"end_silence_s": end_silence, "max_answer_s": max_answer}
         if question_text:
             run_settings["question_text"] = question_text
-        session_id = runner.run(
-            round_id,
-            questions,
-            sources,
-            settings=run_settings,
-            expected_words=resources.rubric().round(round_id).answer_words,
-        )
+        try:
+            session_id = runner.run(
+                round_id,
+                questions,
+                answers,
+                mode="live" if mic else "replay",
+                settings=run_settings,
+                expected_words=resources.rubric().round(round_id).answer_words,
+            )
+        finally:
+            if live is not None:
+                live.close()
+            if microphone is not None:
+                microphone.close()
         if as_json:
             click.echo(session_json(store.get_session(session_id)), nl=False)
         else:
@@ -350,6 +448,17 @@ def score(
     render_scorecard(card, click.secho)
     if follow:
         click.secho(f"\nNext follow-up: {follow.text}", fg="cyan")
+
+
+def _watch_enter(finish: threading.Event) -> None:
+    """Enter on the terminal finishes the current answer (headless live mode)."""
+
+    def watch() -> None:
+        for _ in sys.stdin:
+            finish.set()
+
+    if sys.stdin is not None and not sys.stdin.closed:
+        threading.Thread(target=watch, name="enter-key", daemon=True).start()
 
 
 def _read_text(path: Path) -> str:
@@ -589,6 +698,30 @@ def progress(
     click.echo(f"  Weakest:   {titles.get(result.weakest or '', '-')}")
     if result.practise_next:
         click.secho(f"  Practise next: {result.practise_next} ({result.reason})", fg="cyan")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def devices(as_json: bool) -> None:
+    """List audio input and output devices (for --input-device and --output-device)."""
+    from voicemock.audio.devices import list_devices
+
+    found = list_devices()
+    if as_json:
+        click.echo(json.dumps([d.__dict__ for d in found], indent=2))
+        return
+    if not found:
+        click.echo("No audio devices found. Answer from files with --replay FILE.")
+        return
+    click.secho(f"{'INDEX':>5}  {'IN':>3} {'OUT':>3}  {'RATE':>6}  NAME", bold=True)
+    for d in found:
+        marks = ("  default input" if d.is_default_input else "") + (
+            "  default output" if d.is_default_output else ""
+        )
+        click.echo(
+            f"{d.index:>5}  {d.inputs:>3} {d.outputs:>3}  {d.default_samplerate:>6.0f}  "
+            f"{d.name}{marks}"
+        )
 
 
 @cli.command()

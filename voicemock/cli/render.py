@@ -32,11 +32,14 @@ class HeadlessRenderer:
         click.secho(text, err=self.err, **style)
 
     def __call__(self, event: object) -> None:
+        from voicemock.live import Listening, SegmentTranscribed
         from voicemock.practice import (
             AnswerStarted,
             FilesLeftOver,
+            NothingHeard,
             ScorecardSaved,
             SessionOpened,
+            SpeechUnavailable,
             TurnSaved,
         )
 
@@ -58,13 +61,30 @@ class HeadlessRenderer:
             self.echo(_wrap(event.transcript.text))
         elif isinstance(event, TurnSaved):
             lat = event.latency
+            if "end_to_transcript_s" in lat:
+                timing = (
+                    f"final transcript {lat['end_to_transcript_s']:.2f} s after the answer ended"
+                )
+            else:
+                timing = f"transcribed in {lat.get('transcribe_s', 0):.2f} s"
             self.echo(
-                f"  saved turn {event.index} · {lat.get('audio_s', 0):.1f} s of audio "
-                f"transcribed in {lat.get('transcribe_s', 0):.2f} s",
+                f"  saved turn {event.index} · {lat.get('audio_s', 0):.1f} s of audio · {timing}",
                 dim=True,
             )
             if event.delivery:
                 self.echo(f"  delivery: {delivery_line(event.delivery)}", dim=True)
+        elif isinstance(event, Listening):
+            self.echo(
+                f"  Listening… (Enter finishes the answer; {event.end_silence_s:g} s of silence "
+                "ends it too)",
+                fg="green",
+            )
+        elif isinstance(event, SegmentTranscribed):
+            self.echo(_wrap(f"… {event.text}", "    "), dim=True)
+        elif isinstance(event, NothingHeard):
+            self.echo("Interviewer: I didn't catch that. Let me ask again.", fg="cyan")
+        elif isinstance(event, SpeechUnavailable):
+            self.echo(f"Note: {event.reason}; questions are shown as text only.", fg="yellow")
         elif isinstance(event, FilesLeftOver):
             self.echo(
                 f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",

@@ -48,4 +48,6 @@ class AudioSource(Protocol):
 
 
 class Transcriber(Protocol):
-    def transcribe(self, audio: Any, *, prompt: str = "") -> Transcript: ...
+    def transcribe(self, audio: Any, *, prompt: str = "", fast: bool = False) -> Transcript:
+        """Text with word timings; ``fast`` trades a little accuracy for latency (live)."""
+        ...

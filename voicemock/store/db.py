@@ -44,7 +44,7 @@ class TurnRecord:
     audio_path: str | None = None
     source: str | None = None
     duration_s: float | None = None
-    latency: dict[str, float] = field(default_factory=dict)
+    latency: dict[str, Any] = field(default_factory=dict)
     delivery: dict[str, Any] | None = None
 
 
@@ -154,7 +154,7 @@ class Store:
         assert turn_id is not None
         return turn_id
 
-    def update_latency(self, turn_id: int, latency: dict[str, float]) -> None:
+    def update_latency(self, turn_id: int, latency: dict[str, Any]) -> None:
         with self.conn:
             self.conn.execute(
                 "UPDATE turns SET latency = ? WHERE id = ?", (json.dumps(latency), turn_id)

@@ -1,0 +1,212 @@
+"""Spoken practice through a real audio stack: PulseAudio's virtual microphone and speaker,
+sounddevice, the streaming VAD and the bundled model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+
+from voicemock.audio.files import decode_file
+
+from .conftest import FIXTURES, _voicemock_cmd, normalize_words
+from .pulse import VirtualAudio
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not VirtualAudio.available(), reason="PulseAudio is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def audio(tmp_path_factory):
+    stack = VirtualAudio(tmp_path_factory.mktemp("audio")).start()
+    yield stack
+    stack.stop()
+
+
+def run_live(audio: VirtualAudio, tmp: Path, answers: list[np.ndarray], *args: str):
+    """Run ``voicemock practice --mic``; speak one answer each time it starts listening."""
+    audio.hush()
+    (tmp / "config.toml").write_text("")
+    env = audio.env | {
+        "VOICEMOCK_DATA_DIR": str(tmp / "data"),
+        "VOICEMOCK_CONFIG": str(tmp / "config.toml"),
+        "NO_COLOR": "1",
+    }
+    proc = subprocess.Popen(
+        [*_voicemock_cmd(), "practice", "--mic", "--headless", "--json", *args],
+        env=env,
+        cwd=tmp,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None and proc.stdout is not None
+    stdout: list[str] = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    lines = []
+    spoken = 0
+    for line in proc.stderr:
+        lines.append(line)
+        if "Listening" in line and spoken < len(answers):
+            audio.speak(answers[spoken])
+            spoken += 1
+    proc.wait(timeout=300)
+    reader.join(timeout=10)
+    audio.hush()  # an answer cut short must not leak into the next run
+    return proc.returncode, "".join(stdout), "".join(lines)
+
+
+def _words(text: str) -> set[str]:
+    return set("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def test_spoken_round_end_to_end(audio, tmp_path):
+    answers = [
+        decode_file(FIXTURES / "eo-first.flac"),
+        decode_file(FIXTURES / "eo-followup-retries.flac"),
+    ]
+    with audio.monitor() as played:
+        code, out, err = run_live(
+            audio,
+            tmp_path,
+            answers,
+            "--round",
+            "technical",
+            "--question",
+            "tech-exactly-once-payments",
+            "--end-silence",
+            "2",
+            "--max-follow-ups",
+            "1",
+        )
+    assert code == 0, err
+    session = json.loads(out)
+    assert session["mode"] == "live" and session["status"] == "complete"
+    turns = session["turns"]
+    assert [t["kind"] for t in turns] == ["question", "follow_up"]
+    # Transcribed segment by segment while the answer was spoken, yet close to the script.
+    for turn, name in zip(turns, ("eo-first", "eo-followup-retries"), strict=True):
+        reference = normalize_words((FIXTURES / f"{name}.txt").read_text())
+        assert jiwer.wer(reference, normalize_words(turn["transcript"])) <= 0.25, turn
+    assert "idempotent producer" in turns[1]["transcript"].lower()
+    # The interviewer really spoke: energy on the virtual speaker's monitor.
+    speaker = played[0]
+    assert speaker.size > 16_000 * 3
+    assert float(np.sqrt(np.mean(speaker**2))) > 0.01
+    # Latency fields for every turn, and the next line's audio start after turn 1.
+    for turn in turns:
+        lat = turn["latency"]
+        for key in ("speech_end_s", "end_to_transcript_s", "next_line_ready_s", "audio_s"):
+            assert key in lat, lat
+        assert lat["end_reason"] == "silence"
+        assert Path(turn["audio_path"]).is_file()
+        assert turn["duration_s"] >= 10
+        assert turn["segments"] and turn["segments"][0]["words"]
+    assert "next_audio_start_s" in turns[0]["latency"]
+    assert "Interviewer" in err and "Listening" in err
+
+
+def test_short_pause_keeps_one_answer_long_pause_ends_it(audio, tmp_path):
+    first = decode_file(FIXTURES / "schema-weak.flac")
+    second = decode_file(FIXTURES / "eo-weak.flac")
+    args = [
+        "--round",
+        "technical",
+        "--question",
+        "tech-schema-evolution",
+        "--end-silence",
+        "2.5",
+        "--max-follow-ups",
+        "0",
+        "--no-speech",
+    ]
+
+    def gap(seconds: float) -> np.ndarray:
+        return np.zeros(int(16_000 * seconds), dtype=np.float32)
+
+    short = tmp_path / "short"
+    short.mkdir()
+    code, out, err = run_live(audio, short, [np.concatenate([first, gap(0.4), second])], *args)
+    assert code == 0, err
+    (turn,) = json.loads(out)["turns"]
+    heard = _words(turn["transcript"])
+    assert {"meeting", "email"} & heard, turn["transcript"]
+    assert {"dashboard", "database", "options", "payments"} & heard, turn["transcript"]
+
+    long = tmp_path / "long"
+    long.mkdir()
+    code, out, err = run_live(audio, long, [np.concatenate([first, gap(4.0), second])], *args)
+    assert code == 0, err
+    (turn,) = json.loads(out)["turns"]
+    heard = _words(turn["transcript"])
+    assert {"meeting", "email"} & heard
+    assert not {"dashboard", "database", "options", "payments"} & heard, turn["transcript"]
+    assert turn["latency"]["speech_end_s"] < first.size / 16_000 + 0.5
+
+
+def test_silence_only_answer_is_not_invented(audio, tmp_path):
+    code, out, err = run_live(
+        audio,
+        tmp_path,
+        [],
+        "--round",
+        "technical",
+        "--question",
+        "tech-consumer-lag",
+        "--max-answer",
+        "5",
+        "--no-speech",
+    )
+    assert code == 0, err
+    assert err.count("I didn't catch that") == 3
+    session = json.loads(out)
+    assert session["turns"] == []
+    assert "no answer was heard" in err
+
+
+def test_no_microphone_is_one_clear_line(tmp_path):
+    # No PulseAudio server for this process: nothing to capture from.
+    runtime = tmp_path / "no-audio"
+    runtime.mkdir()
+    (tmp_path / "config.toml").write_text("")
+    import os
+
+    env = os.environ | {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "VOICEMOCK_DATA_DIR": str(tmp_path / "d"),
+        "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
+    }
+    proc = subprocess.run(
+        [*_voicemock_cmd(), "practice", "--mic", "--headless", "--round", "technical"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "voicemock devices" in lines[0] and "--replay" in lines[0]
+    assert not (tmp_path / "d" / "voicemock.db").exists()
+
+
+def test_devices_lists_the_virtual_microphone(audio, tmp_path):
+    proc = subprocess.run(
+        [*_voicemock_cmd(), "devices", "--json"],
+        env=audio.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    devices = json.loads(proc.stdout)
+    assert any(d["inputs"] > 0 for d in devices) and any(d["outputs"] > 0 for d in devices)

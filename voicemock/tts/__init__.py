@@ -1,0 +1,141 @@
+"""Spoken interviewer lines: pyttsx3 renders each line to a cached WAV, sounddevice plays it.
+
+Rendering runs on one worker thread (the speech engine is not thread-safe), so the
+next line can be rendered while the candidate is still answering. If rendering or
+playback fails the caller shows the line as text; the round goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicemock.errors import VoicemockError
+
+log = logging.getLogger(__name__)
+
+
+class SpeechError(VoicemockError):
+    """The line could not be rendered or played; show it as text instead."""
+
+
+class Speaker:
+    """Renders (cached by text, voice and rate) and plays interviewer lines."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        voice: str | None = None,
+        rate: int | None = None,
+        output_device: int | None = None,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.voice = voice
+        self.rate = rate
+        self.output_device = output_device
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def _key(self, text: str) -> str:
+        raw = f"{self.voice}|{self.rate}|{text}".encode()
+        return hashlib.sha256(raw).hexdigest()[:24]
+
+    def _init_engine(self) -> Any:
+        if self._engine is None:
+            try:
+                import pyttsx3
+
+                engine = pyttsx3.init()
+            except Exception as exc:  # pyttsx3 raises bare errors when espeak is missing
+                raise SpeechError(
+                    f"text-to-speech is unavailable ({exc}); install espeak-ng "
+                    "(apt-get install espeak-ng)"
+                ) from None
+            # The espeak driver announces every saved file on stdout, which would land in
+            # the user's transcript or JSON; silence it in that module only.
+            try:
+                import pyttsx3.drivers.espeak as espeak_driver
+
+                espeak_driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+            except ImportError:
+                pass
+            if self.voice:
+                engine.setProperty("voice", self.voice)
+            if self.rate:
+                engine.setProperty("rate", self.rate)
+            self._engine = engine
+        return self._engine
+
+    def _render_now(self, text: str) -> Path:
+        path = self.cache_dir / f"{self._key(text)}.wav"
+        if path.is_file() and path.stat().st_size > 44:
+            return path
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.wav")
+        # The espeak driver now and then returns before writing the file; a fresh engine
+        # on a second try has always produced it.
+        for attempt in range(2):
+            engine = self._init_engine()
+            try:
+                engine.save_to_file(text, str(tmp))
+                engine.runAndWait()
+            except Exception as exc:
+                raise SpeechError(f"text-to-speech failed ({exc})") from None
+            if tmp.is_file() and tmp.stat().st_size > 44:
+                tmp.replace(path)
+                return path
+            log.debug("text-to-speech wrote no audio (attempt %d)", attempt + 1)
+            self._engine = None
+        raise SpeechError("text-to-speech produced no audio")
+
+    def render(self, text: str) -> Future[Path]:
+        """Start rendering ``text`` in the background; the future resolves to the WAV path."""
+        return self._pool.submit(self._render_now, text)
+
+    def play(self, path: Path) -> float:
+        """Play a rendered line to the end; returns the monotonic time playback started."""
+        from faster_whisper.audio import decode_audio
+
+        from voicemock.audio.devices import sounddevice
+
+        sd = sounddevice()
+        audio = decode_audio(str(path), sampling_rate=22_050)
+        try:
+            started = time.monotonic()
+            sd.play(np.asarray(audio, dtype=np.float32), 22_050, device=self.output_device)
+            sd.wait()
+        except sd.PortAudioError as exc:
+            raise SpeechError(f"cannot play audio ({exc})") from None
+        return started
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class InterviewerVoice:
+    """Says a line: renders it (cached), mutes the microphone, plays it, unmutes."""
+
+    def __init__(self, speaker: Speaker, mic: Any = None) -> None:
+        self.speaker = speaker
+        self.mic = mic
+
+    def say(self, text: str) -> float:
+        path = self.speaker.render(text).result()
+        if self.mic is not None:
+            self.mic.muted.set()
+        try:
+            return self.speaker.play(path)
+        finally:
+            if self.mic is not None:
+                # Half duplex: what the microphone heard while the interviewer spoke is dropped.
+                self.mic.drain()
+                self.mic.muted.clear()
