@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from voicemock.audio.wav import write_wav
+from voicemock.core.bank import ROUND_IDS
 
 from .conftest import FIXTURES
 
@@ -303,18 +304,6 @@ def test_help_explains_every_command(voicemock):
         assert command in result.stdout
     practice = voicemock("practice", "--help").stdout
     assert "--replay" in practice and "--data-dir" in practice and "--json" in practice
-
-
-ROUND_IDS = [
-    "product-sense",
-    "technical",
-    "execution",
-    "behavioral",
-    "cross-functional",
-    "presentation",
-    "executive",
-    "hiring-manager",
-]
 
 
 @pytest.mark.parametrize("round_id", ROUND_IDS)
