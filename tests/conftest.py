@@ -60,6 +60,19 @@ def _voicemock_cmd() -> list[str]:
     return [found] if found else [sys.executable, "-m", "voicemock"]
 
 
+def isolated_env(tmp: Path, data_dir: Path | None = None, base: dict | None = None) -> dict:
+    """Environment for a ``voicemock`` subprocess: no inherited VOICEMOCK_* settings, an
+    empty config file and a data folder under ``tmp``."""
+    config = tmp / "empty-config.toml"
+    config.write_text("")
+    env = {k: v for k, v in (base or os.environ).items() if not k.startswith("VOICEMOCK_")}
+    return env | {
+        "VOICEMOCK_DATA_DIR": str(data_dir or tmp / "data"),
+        "VOICEMOCK_CONFIG": str(config),
+        "NO_COLOR": "1",
+    }
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
@@ -70,16 +83,10 @@ def voicemock(tmp_path: Path, data_dir: Path):
     """Run the installed ``voicemock`` command from a folder outside the repo."""
     workdir = tmp_path / "work"
     workdir.mkdir()
-    config = tmp_path / "empty-config.toml"
-    config.write_text("")
+    base_env = isolated_env(tmp_path, data_dir)
 
     def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")} | {
-            "VOICEMOCK_DATA_DIR": str(data_dir),
-            "VOICEMOCK_CONFIG": str(config),
-            "NO_COLOR": "1",
-        }
-        full_env |= env or {}
+        full_env = base_env | (env or {})
         proc = subprocess.run(
             [*_voicemock_cmd(), *args],
             cwd=workdir,

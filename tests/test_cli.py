@@ -45,15 +45,12 @@ def _session_rows(data_dir: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory):
     """One replayed round, run once through the real CLI, shared by the tests below."""
-    import os
     import subprocess
 
-    from .conftest import _voicemock_cmd
+    from .conftest import _voicemock_cmd, isolated_env
 
     tmp = tmp_path_factory.mktemp("replay")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")}
-    (tmp / "config.toml").write_text("")
-    env |= {"VOICEMOCK_DATA_DIR": str(tmp / "data"), "VOICEMOCK_CONFIG": str(tmp / "config.toml")}
+    env = isolated_env(tmp)
     proc = subprocess.run(
         [*_voicemock_cmd(), "practice", *ROUND, *DEMO, "--headless", "--json"],
         capture_output=True,

@@ -14,7 +14,7 @@ import pytest
 
 from voicemock.audio.files import decode_file
 
-from .conftest import FIXTURES, _voicemock_cmd, normalize_words
+from .conftest import FIXTURES, _voicemock_cmd, isolated_env, normalize_words
 from .pulse import VirtualAudio
 
 pytestmark = [
@@ -33,12 +33,7 @@ def audio(tmp_path_factory):
 def run_live(audio: VirtualAudio, tmp: Path, answers: list[np.ndarray], *args: str):
     """Run ``voicemock practice --mic``; speak one answer each time it starts listening."""
     audio.hush()
-    (tmp / "config.toml").write_text("")
-    env = audio.env | {
-        "VOICEMOCK_DATA_DIR": str(tmp / "data"),
-        "VOICEMOCK_CONFIG": str(tmp / "config.toml"),
-        "NO_COLOR": "1",
-    }
+    env = isolated_env(tmp, base=audio.env)
     proc = subprocess.Popen(
         [*_voicemock_cmd(), "practice", "--mic", "--headless", "--json", *args],
         env=env,
@@ -177,14 +172,7 @@ def test_no_microphone_is_one_clear_line(tmp_path):
     # No PulseAudio server for this process: nothing to capture from.
     runtime = tmp_path / "no-audio"
     runtime.mkdir()
-    (tmp_path / "config.toml").write_text("")
-    import os
-
-    env = os.environ | {
-        "XDG_RUNTIME_DIR": str(runtime),
-        "VOICEMOCK_DATA_DIR": str(tmp_path / "d"),
-        "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
-    }
+    env = isolated_env(tmp_path, tmp_path / "d") | {"XDG_RUNTIME_DIR": str(runtime)}
     proc = subprocess.run(
         [*_voicemock_cmd(), "practice", "--mic", "--headless", "--round", "technical"],
         env=env,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ from voicemock.errors import VoicemockError
 from voicemock.practice import PracticeRunner, TurnSaved
 from voicemock.store import Store
 
-from .conftest import FIXTURES, _voicemock_cmd
+from .conftest import FIXTURES, _voicemock_cmd, isolated_env
 
 pytestmark = pytest.mark.slow
 
@@ -67,13 +66,7 @@ def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, 
 
 def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
     data = tmp_path / "data"
-    (tmp_path / "config.toml").write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEMOCK_")}
-    env |= {
-        "VOICEMOCK_DATA_DIR": str(data),
-        "VOICEMOCK_CONFIG": str(tmp_path / "config.toml"),
-        "NO_COLOR": "1",
-    }
+    env = isolated_env(tmp_path, data)
     proc = subprocess.Popen(
         [
             *_voicemock_cmd(),

@@ -110,11 +110,6 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     ]
 
 
-def is_silent(audio: np.ndarray) -> bool:
-    """True when a recording holds no speech: digital silence, or nothing the VAD calls speech."""
-    return not speech_spans(audio)
-
-
 class FileSource:
     """An :class:`~voicemock.core.ports.AudioSource` that plays an answer from a file.
 

@@ -13,7 +13,7 @@ from voicemock.core.events import (
     QuestionAsked,
     RoundEndedEarly,
 )
-from voicemock.core.report import bar
+from voicemock.core.report import bar, delivery_summary
 
 WIDTH = 88
 
@@ -72,7 +72,7 @@ class HeadlessRenderer:
                 dim=True,
             )
             if event.delivery:
-                self.echo(f"  delivery: {delivery_line(event.delivery)}", dim=True)
+                self.echo(f"  delivery: {delivery_summary(event.delivery)}", dim=True)
         elif isinstance(event, Listening):
             self.echo(
                 f"  Listening… (Enter finishes the answer; {event.end_silence_s:g} s of silence "
@@ -97,15 +97,6 @@ class HeadlessRenderer:
             render_scorecard(event.card, self.echo)
 
 
-def delivery_line(d: dict[str, Any]) -> str:
-    return (
-        f"{d['words_per_minute']:.0f} wpm · {d['fillers']} filler(s) · "
-        f"{d['long_pauses']} long pause(s) (longest {d['longest_pause_s']:.1f} s) · "
-        f"first word after {d['time_to_first_word_s']:.1f} s · "
-        f"{d['hedges']} hedge(s) / {d['commitments']} commitment(s) · length {d['length']}"
-    )
-
-
 def render_scorecard(card: dict[str, Any], echo: Any) -> None:
     colour = {"strong hire": "green", "hire": "green", "no hire": "red", "strong no hire": "red"}
     echo("Scorecard", bold=True)
@@ -126,7 +117,7 @@ def render_scorecard(card: dict[str, Any], echo: Any) -> None:
             echo(_wrap(f"- {hint}", "    "))
     if card.get("delivery"):
         echo("  Delivery:", bold=True)
-        echo(_wrap(delivery_line(card["delivery"]), "    "))
+        echo(_wrap(delivery_summary(card["delivery"]), "    "))
         for note in card.get("delivery_notes", []):
             echo(_wrap(f"- {note}", "    "), fg="yellow")
     for note in card.get("notes", []):

@@ -10,7 +10,7 @@ the scorer ("ignore your rubric...") are set aside before anything is measured.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -446,7 +446,3 @@ def infer_question(
         text=" ".join(text.split()),
         concepts=tuple(chosen.values()),
     )
-
-
-def summarize_coverage(analysis: Analysis) -> Mapping[str, str]:
-    return {c.concept.id: c.status for c in analysis.coverage}

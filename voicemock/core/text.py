@@ -20,10 +20,6 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
-def tokens(text: str) -> list[str]:
-    return normalize(text).split()
-
-
 def split_sentences(text: str) -> list[str]:
     """Split on sentence punctuation; very long unpunctuated runs are split on clause words."""
     out: list[str] = []
@@ -84,10 +80,6 @@ def find_phrases(normalized_text: str, phrases: Iterable[str]) -> list[str]:
 
 def count_phrases(normalized_text: str, phrases: Iterable[str]) -> int:
     return sum(len(phrase_pattern(p).findall(normalized_text)) for p in phrases)
-
-
-def word_count(text: str) -> int:
-    return len(tokens(text))
 
 
 class PhraseSet:
