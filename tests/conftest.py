@@ -65,7 +65,9 @@ def isolated_env(tmp: Path, data_dir: Path | None = None, base: dict | None = No
     empty config file and a data folder under ``tmp``."""
     config = tmp / "empty-config.toml"
     config.write_text("")
-    env = {k: v for k, v in (base or os.environ).items() if not k.startswith("VOICEMOCK_")}
+    env = {
+        k: v for k, v in (base or os.environ).items() if not k.startswith(("VOICEMOCK_", "OPENAI_"))
+    }
     return env | {
         "VOICEMOCK_DATA_DIR": str(data_dir or tmp / "data"),
         "VOICEMOCK_CONFIG": str(config),

@@ -55,12 +55,35 @@ class Settings:
     """Silence (seconds) that counts as a long pause; empty for the default in
     prompts/delivery.toml (2.0)."""
 
+    brain: str = "offline"
+    """Interviewer brain: "offline" (rubric-driven, no network) or "llm" (an OpenAI-compatible
+    model: OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local server)."""
+
+    llm_model: str | None = None
+    """Model name for the LLM brain; empty: gpt-4o-mini on OpenAI, or the first model a local
+    server lists (env: VOICEMOCK_LLM_MODEL)."""
+
+    llm_base_url: str | None = None
+    """OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (OPENAI_BASE_URL wins).
+    The API key is only ever read from OPENAI_API_KEY."""
+
+    llm_timeout: float = 30.0
+    """Seconds to wait for one LLM reply before retrying."""
+
+    llm_retries: int = 2
+    """Retries after a timeout, 429 or 5xx before the offline brain takes over."""
+
     @property
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
 
 
-_ENV = {"data_dir": "VOICEMOCK_DATA_DIR", "model": "VOICEMOCK_MODEL"}
+_ENV = {
+    "data_dir": "VOICEMOCK_DATA_DIR",
+    "model": "VOICEMOCK_MODEL",
+    "llm_model": "VOICEMOCK_LLM_MODEL",
+}
+BRAINS = ("offline", "llm")
 
 
 def _coerce(name: str, value: Any, where: str) -> Any:
@@ -68,10 +91,18 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: data_dir must be a folder path")
         return Path(value).expanduser()
-    if name == "model":
+    if name in {"model", "llm_model", "llm_base_url"}:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: model must be a string")
+            raise ConfigError(f"{where}: {name} must be a string")
         return value or None
+    if name == "brain":
+        if value not in BRAINS:
+            raise ConfigError(f"{where}: brain must be one of {', '.join(BRAINS)}")
+        return value
+    if name == "llm_timeout":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{where}: llm_timeout must be a number of seconds > 0")
+        return float(value)
     if name == "pause_threshold":
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{where}: pause_threshold must be a number of seconds > 0")

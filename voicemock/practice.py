@@ -7,6 +7,8 @@ moment it completes and marks the session incomplete if anything stops it.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -128,6 +130,41 @@ class Voice(Protocol):
     def say(self, text: str) -> float: ...
 
 
+class StreamedSpeech:
+    """Speaks sentences of a streaming follow-up on a thread, as soon as each one is complete."""
+
+    def __init__(self, voice: Voice, emit: Callable[[Any], None]) -> None:
+        self.voice = voice
+        self.emit = emit
+        self.first_started: float | None = None
+        self.error: VoicemockError | None = None
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="voicemock-speech", daemon=True)
+        self._thread.start()
+
+    def put(self, sentence: str) -> None:
+        self._queue.put(sentence)
+
+    def _run(self) -> None:
+        while (sentence := self._queue.get()) is not None:
+            if self.error is not None:
+                continue
+            self.emit(Speaking(sentence))
+            try:
+                started = self.voice.say(sentence)
+            except VoicemockError as exc:
+                self.error = exc
+                continue
+            if self.first_started is None:
+                self.first_started = started
+
+    def finish(self) -> float | None:
+        """Wait until everything queued has been spoken; the time the first sentence started."""
+        self._queue.put(None)
+        self._thread.join()
+        return self.first_started
+
+
 class ReplayAnswers:
     """Answers from files, in order; each file is transcribed whole."""
 
@@ -210,6 +247,9 @@ class PracticeRunner:
         self.max_retries = max_retries
         self._deliveries: list[Delivery] = []
         self._expected_words: tuple[int, int] = (0, 0)
+        self._streamed: StreamedSpeech | None = None
+        if hasattr(brain, "on_event"):
+            brain.on_event = self.emit  # notices and streamed text reach the frontend
 
     def run(
         self,
@@ -242,7 +282,7 @@ class PracticeRunner:
             while session.phase is Phase.AWAITING_ANSWER:
                 prompt = session.current
                 assert prompt is not None
-                started = self._say(prompt.text)
+                started = self._speak_prompt(prompt)
                 if last_turn is not None and started is not None:
                     # End of the previous answer -> the interviewer's next line is audible.
                     turn_id, latency, ended_at = last_turn
@@ -282,6 +322,7 @@ class PracticeRunner:
                 events, last_turn = self._record(session_id, session, captured, wav_path, turn)
                 self._emit_all(session_id, events)
         except BaseException as exc:
+            self._store_usage(session_id)
             message = (
                 str(exc)
                 if isinstance(exc, VoicemockError)
@@ -301,6 +342,25 @@ class PracticeRunner:
         self.emit(SessionClosed(session_id, "complete"))
         return session_id
 
+    def _speak_prompt(self, prompt: Prompt) -> float | None:
+        """Say the next line, unless a streaming follow-up already said all of it."""
+        streamed, self._streamed = self._streamed, None
+        if streamed is not None:
+            first = streamed.finish()
+            if streamed.error is not None:
+                self.emit(SpeechUnavailable(str(streamed.error)))
+                self.voice = None
+                return None
+            spoken = getattr(self.brain, "spoken_follow_up", None)
+            if first is not None and prompt.kind == "follow_up" and spoken == prompt.text:
+                return first
+        return self._say(prompt.text)
+
+    def _store_usage(self, session_id: str) -> None:
+        drain = getattr(self.brain, "drain_usage", None)
+        if drain is not None:
+            self.store.add_llm_calls(session_id, [u.to_dict() for u in drain()])
+
     def _say(self, text: str) -> float | None:
         if self.voice is None:
             return None
@@ -313,6 +373,7 @@ class PracticeRunner:
             return None
 
     def _emit_all(self, session_id: str, events: Sequence[Event]) -> None:
+        self._store_usage(session_id)
         for event in events:
             self.emit(event)
             if isinstance(event, RoundScored):
@@ -357,7 +418,14 @@ class PracticeRunner:
                 delivery=delivery,
             ),
         )
-        events = session.answer(transcript)
+        if self.voice is not None and hasattr(self.brain, "on_sentence"):
+            self._streamed = StreamedSpeech(self.voice, self.emit)
+            self.brain.on_sentence = self._streamed.put
+        try:
+            events = session.answer(transcript)
+        finally:
+            if hasattr(self.brain, "on_sentence"):
+                self.brain.on_sentence = None
         latency["next_line_ready_s"] = round(time.monotonic() - captured.ended_at, 4)
         self.store.update_latency(turn_id, latency)
         self.emit(TurnSaved(session_id, turn, wav_path, latency, delivery))

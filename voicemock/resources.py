@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from voicemock.core.bank import QuestionBank, load_bank
 from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
@@ -40,6 +41,13 @@ def vocabulary() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def delivery_config() -> DeliveryConfig:
     return DeliveryConfig.load(prompts_dir() / "delivery.toml")
+
+
+@lru_cache(maxsize=1)
+def persona() -> Any:
+    from voicemock.llm.persona import Persona
+
+    return Persona.load(prompts_dir() / "persona.toml")
 
 
 def delivery_meter(pause_threshold_s: float | None = None) -> DeliveryMeter:

@@ -87,6 +87,51 @@ def _open_store(settings: Any) -> Any:
     return Store(settings.resolved_data_dir)
 
 
+def _brain_option(f: Any) -> Any:
+    f = click.option(
+        "--llm-model",
+        metavar="NAME",
+        help="Model for --brain llm [env: VOICEMOCK_LLM_MODEL; default: gpt-4o-mini on OpenAI, "
+        "or the first model a local server lists].",
+    )(f)
+    return click.option(
+        "--brain",
+        type=click.Choice(["offline", "llm"]),
+        help="Interviewer: offline (rubric-driven, default) or llm (OpenAI-compatible model: "
+        "OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama).",
+    )(f)
+
+
+def _make_brain(settings: Any, emit: Any) -> tuple[Any, dict[str, Any]]:
+    """The interviewer brain the settings ask for, and what to store about it (never the key)."""
+    from voicemock import resources
+    from voicemock.core.brain import OfflineBrain
+    from voicemock.core.events import BrainNotice
+    from voicemock.core.scoring import Scorer
+
+    scorer = Scorer(resources.rubric())
+    if settings.brain != "llm":
+        return OfflineBrain(scorer), {}
+    from voicemock.llm import ChatClient, LLMError, resolve_llm_config
+    from voicemock.llm.brain import LLMBrain
+
+    config = resolve_llm_config(
+        settings.llm_model, settings.llm_base_url, settings.llm_timeout, settings.llm_retries
+    )
+    client = ChatClient(config, on_retry=lambda m: emit(BrainNotice(f"LLM: {m}")))
+    try:
+        client.choose_model()
+    except LLMError as exc:
+        emit(
+            BrainNotice(
+                f"LLM unavailable ({exc}); the offline interviewer runs this round", fell_back=True
+            )
+        )
+        return OfflineBrain(scorer), {"llm_endpoint": config.endpoint, "llm_error": str(exc)}
+    brain = LLMBrain(client, resources.persona(), scorer)
+    return brain, client.config.public()
+
+
 def _check_round(round_id: str) -> None:
     from voicemock.core.bank import ROUND_IDS
 
@@ -235,6 +280,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     metavar="SECONDS",
     help="Silence that counts as a long pause in the delivery figures [default: 2.0].",
 )
+@_brain_option
 @_model_option
 @_data_dir_option
 @click.pass_context
@@ -258,6 +304,8 @@ def practice(
     max_follow_ups: int | None,
     seed: int | None,
     pause_threshold: float | None,
+    brain: str | None,
+    llm_model: str | None,
     model: str | None,
     data_dir: Path | None,
 ) -> None:
@@ -282,15 +330,15 @@ def practice(
         max_follow_ups=max_follow_ups,
         questions=count,
         pause_threshold=pause_threshold,
+        brain=brain,
+        llm_model=llm_model,
     )
     questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
 
     from voicemock import resources
     from voicemock.audio.files import FileSource
     from voicemock.cli.render import HeadlessRenderer
-    from voicemock.core.brain import OfflineBrain
     from voicemock.core.report import session_json
-    from voicemock.core.scoring import Scorer
     from voicemock.practice import PracticeRunner
     from voicemock.stt import WhisperTranscriber
 
@@ -305,6 +353,7 @@ def practice(
 
         microphone = MicSource(resolve_device(input_device, "input"))
         microphone.start()
+    interviewer, brain_settings = _make_brain(settings, render)
     transcriber = WhisperTranscriber(
         settings.model,
         threads=settings.cpu_threads or None,
@@ -343,7 +392,7 @@ def practice(
         runner = PracticeRunner(
             store,
             transcriber,
-            OfflineBrain(Scorer(resources.rubric())),
+            interviewer,
             resources.vocabulary(),
             on_event=render,
             max_follow_ups=settings.max_follow_ups,
@@ -353,7 +402,7 @@ def practice(
         run_settings: dict[str, Any] = {
             "model": transcriber.choice.label,
             "max_follow_ups": settings.max_follow_ups,
-        }
+        } | brain_settings
         if mic:
             run_settings |= {"end_silence_s": end_silence, "max_answer_s": max_answer}
         if question_text:
@@ -372,9 +421,14 @@ def practice(
                 live.close()
             if microphone is not None:
                 microphone.close()
+        stored = store.get_session(session_id)
         if as_json:
-            click.echo(session_json(store.get_session(session_id)), nl=False)
+            click.echo(session_json(stored), nl=False)
         else:
+            if stored["llm_calls"]:
+                from voicemock.core.report import usage_summary
+
+                click.echo(f"\nLLM usage: {usage_summary(stored['llm_calls'])}")
             click.echo(f"\nSaved as {session_id}: voicemock show {session_id}")
 
 
@@ -722,6 +776,40 @@ def devices(as_json: bool) -> None:
             f"{d.index:>5}  {d.inputs:>3} {d.outputs:>3}  {d.default_samplerate:>6.0f}  "
             f"{d.name}{marks}"
         )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@_brain_option
+@_data_dir_option
+@click.pass_context
+def doctor(
+    ctx: click.Context,
+    as_json: bool,
+    brain: str | None,
+    llm_model: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Check what voicemock needs: data folder, speech model, voice, microphone and LLM.
+
+    The LLM check runs when an endpoint is configured (OPENAI_BASE_URL, llm_base_url or
+    OPENAI_API_KEY) or --brain llm is given: it asks the endpoint which models it serves
+    and sends one tiny chat request. The API key itself is never shown.
+    """
+    from voicemock.doctor import run_checks
+
+    settings = _settings(ctx, data_dir=data_dir, brain=brain, llm_model=llm_model)
+    checks = run_checks(settings)
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        marks = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
+        for check in checks:
+            mark, colour = marks[check.status]
+            click.secho(f"{mark:>4}  ", fg=colour, nl=False)
+            click.echo(f"{check.name}: {check.detail}")
+    if any(c.status == "fail" for c in checks):
+        ctx.exit(1)
 
 
 @cli.command()

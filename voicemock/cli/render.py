@@ -9,6 +9,7 @@ import click
 
 from voicemock.core.events import (
     AnswerTranscribed,
+    BrainNotice,
     FollowUpAsked,
     QuestionAsked,
     RoundEndedEarly,
@@ -90,6 +91,8 @@ class HeadlessRenderer:
                 f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",
                 fg="yellow",
             )
+        elif isinstance(event, BrainNotice):
+            self.echo(_wrap(f"Note: {event.message}", ""), fg="yellow")
         elif isinstance(event, RoundEndedEarly):
             self.echo(f"\nNote: {event.reason}", fg="yellow")
         elif isinstance(event, ScorecardSaved):
@@ -106,7 +109,13 @@ def render_scorecard(card: dict[str, Any], echo: Any) -> None:
         bold=True,
     )
     for dim_id, dim in card["dimensions"].items():
-        echo(f"  {bar(dim['score'])} {dim['score']}  {dim.get('title', dim_id)}")
+        judged = (
+            f"   (LLM {dim['llm_score']}, offline {dim['offline_score']}"
+            + (": DISPUTED)" if dim.get("disputed") else ")")
+            if dim.get("llm_score") is not None
+            else ""
+        )
+        echo(f"  {bar(dim['score'])} {dim['score']}  {dim.get('title', dim_id)}{judged}")
         for quote in dim.get("evidence", [])[:1]:
             echo(_wrap(f"“{quote}”", "        "), dim=True)
         for gap in dim.get("missing", [])[:2]:

@@ -54,6 +54,24 @@ class RoundScored:
     scorecard: Scorecard
 
 
+@dataclass(frozen=True)
+class InterviewerTyping:
+    """Part of a follow-up as it streams in from the model (before it is checked)."""
+
+    delta: str
+
+
+@dataclass(frozen=True)
+class BrainNotice:
+    """Something the candidate should know about the interviewer brain.
+
+    ``fell_back`` is True when the offline brain has taken over for the rest of the round.
+    """
+
+    message: str
+    fell_back: bool = False
+
+
 Event = (
     QuestionAsked | FollowUpAsked | AnswerTranscribed | RoundStarted | RoundEndedEarly | RoundScored
 )

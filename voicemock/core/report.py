@@ -26,6 +26,20 @@ def delivery_summary(d: dict[str, Any]) -> str:
     )
 
 
+def usage_summary(calls: list[dict[str, Any]]) -> str:
+    """'3 LLM call(s), 1,234 tokens (1,000 prompt + 234 completion), 1 failed'."""
+    if not calls:
+        return ""
+    prompt = sum(c.get("prompt_tokens") or 0 for c in calls)
+    completion = sum(c.get("completion_tokens") or 0 for c in calls)
+    failed = sum(1 for c in calls if not c.get("ok"))
+    text = (
+        f"{len(calls)} LLM call(s), {prompt + completion:,} tokens "
+        f"({prompt:,} prompt + {completion:,} completion)"
+    )
+    return text + (f", {failed} failed" if failed else "")
+
+
 def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     lines = [
         f"**Verdict: {card['recommendation']}** — overall {card['overall']:.2f} / 4 "
@@ -39,6 +53,14 @@ def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     lines.append("")
     for dim_id, dim in card["dimensions"].items():
         lines.append(f"### {dim.get('title', dim_id)}: {dim['score']} / 4")
+        if dim.get("llm_score") is not None:
+            lines.append(
+                f"LLM {dim['llm_score']}, offline {dim['offline_score']}"
+                + (" — **disputed**" if dim.get("disputed") else "")
+            )
+            lines.append("")
+        for flag in dim.get("flags", []):
+            lines.append(f"- Flag: {flag}")
         for quote in dim.get("evidence", [])[:3]:
             lines.append(f"> {quote}")
             lines.append("")
@@ -75,10 +97,13 @@ def session_markdown(session: dict[str, Any]) -> str:
         f"- Started: {session['started_at']}",
         f"- Status: {session['status']}"
         + (f" ({session['error']})" if session.get("error") else ""),
-        "",
-        "## Transcript",
-        "",
     ]
+    settings = session.get("settings") or {}
+    if settings.get("llm_model"):
+        lines.append(f"- Interviewer LLM: {settings['llm_model']} at {settings['llm_endpoint']}")
+    if session.get("llm_calls"):
+        lines.append(f"- LLM usage: {usage_summary(session['llm_calls'])}")
+    lines += ["", "## Transcript", ""]
     for turn in session["turns"]:
         who = "Question" if turn["kind"] == "question" else "Follow-up"
         lines.append(f"**{who} {turn['index']}:** {turn['prompt']}")

@@ -56,14 +56,29 @@ class DimensionScore:
     score: int
     evidence: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    """Problems found when checking a judgement (a quote not in the transcript, a dispute)."""
+    llm_score: int | None = None
+    offline_score: int | None = None
+    """Set when an LLM scored the dimension: both judgements, before the cross-check."""
+    disputed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "title": self.title,
             "score": self.score,
             "evidence": list(self.evidence),
             "missing": list(self.missing),
         }
+        if self.flags:
+            out["flags"] = list(self.flags)
+        if self.llm_score is not None:
+            out |= {
+                "llm_score": self.llm_score,
+                "offline_score": self.offline_score,
+                "disputed": self.disputed,
+            }
+        return out
 
 
 @dataclass(frozen=True)

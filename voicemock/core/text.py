@@ -110,3 +110,32 @@ class PhraseSet:
         if self._any is None:
             return ()
         return (m.span() for m in self._any.finditer(normalized_text))
+
+
+def quote_found(quote: str, normalized_text: str, min_ratio: float = 0.85) -> bool:
+    """Whether ``quote`` occurs in the text, allowing small transcription differences.
+
+    Exact (normalised) containment first; otherwise the best window of the text
+    with about as many words must be ``min_ratio`` similar character by character.
+    """
+    from difflib import SequenceMatcher
+
+    q = normalize(quote)
+    if not q:
+        return False
+    if f" {q} " in f" {normalized_text} ":
+        return True
+    q_words = q.split()
+    words = normalized_text.split()
+    n = len(q_words)
+    vocab = set(words)
+    if sum(w in vocab for w in q_words) < max(1, n // 2):
+        return False
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(q)
+    for size in {max(1, n - 1), n, n + 1}:
+        for start in range(0, max(1, len(words) - size + 1)):
+            matcher.set_seq1(" ".join(words[start : start + size]))
+            if matcher.real_quick_ratio() >= min_ratio and matcher.ratio() >= min_ratio:
+                return True
+    return False

@@ -176,6 +176,32 @@ class Store:
                 ),
             )
 
+    def add_llm_calls(self, session_id: str, calls: Sequence[dict[str, Any]]) -> None:
+        """Record LLM calls (purpose, model, time, tokens, error kind); never prompts or keys."""
+        if not calls:
+            return
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO llm_calls (session_id, created_at, purpose, model, ok, attempts,"
+                " seconds, prompt_tokens, completion_tokens, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        session_id,
+                        _now(),
+                        c["purpose"],
+                        c["model"],
+                        int(bool(c["ok"])),
+                        c.get("attempts", 1),
+                        c["seconds"],
+                        c.get("prompt_tokens"),
+                        c.get("completion_tokens"),
+                        c.get("error"),
+                    )
+                    for c in calls
+                ],
+            )
+
     def finish_session(self, session_id: str, status: str, error: str | None = None) -> None:
         with self.conn:
             self.conn.execute(
@@ -263,6 +289,21 @@ class Store:
                 "SELECT * FROM scorecards WHERE session_id = ? ORDER BY id", (session_id,)
             )
         ]
+        calls = [
+            {
+                "purpose": c["purpose"],
+                "model": c["model"],
+                "ok": bool(c["ok"]),
+                "attempts": c["attempts"],
+                "seconds": c["seconds"],
+                "prompt_tokens": c["prompt_tokens"],
+                "completion_tokens": c["completion_tokens"],
+                "error": c["error"],
+            }
+            for c in self.conn.execute(
+                "SELECT * FROM llm_calls WHERE session_id = ? ORDER BY id", (session_id,)
+            )
+        ]
         return {
             "id": row["id"],
             "round": row["round"],
@@ -277,4 +318,5 @@ class Store:
             "turns": turns,
             "scorecard": cards[-1] if cards else None,
             "earlier_scorecards": cards[:-1],
+            "llm_calls": calls,
         }

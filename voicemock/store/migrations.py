@@ -62,6 +62,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE turns ADD COLUMN delivery TEXT;
     """,
+    # 3: every LLM call a session made (never the key or the prompts, only what it cost)
+    """
+    CREATE TABLE llm_calls (
+        id                INTEGER PRIMARY KEY,
+        session_id        TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at        TEXT NOT NULL,
+        purpose           TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        ok                INTEGER NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 1,
+        seconds           REAL NOT NULL,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        error             TEXT
+    );
+    CREATE INDEX llm_calls_session ON llm_calls (session_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

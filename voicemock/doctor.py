@@ -1,0 +1,134 @@
+"""`voicemock doctor`: each part voicemock depends on, checked the way a session uses it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from voicemock.errors import VoicemockError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok, warn or fail
+    detail: str
+
+
+def _data_folder(settings: Any) -> Check:
+    from voicemock.store import Store
+
+    try:
+        with Store(settings.resolved_data_dir) as store:
+            count = len(store.list_sessions(limit=10_000))
+    except VoicemockError as exc:
+        return Check("data folder", "fail", str(exc))
+    return Check("data folder", "ok", f"{settings.resolved_data_dir} ({count} session(s))")
+
+
+def _speech_model(settings: Any) -> Check:
+    from voicemock.stt.whisper import resolve_model
+
+    try:
+        choice = resolve_model(settings.model)
+    except VoicemockError as exc:
+        return Check("speech model", "fail", str(exc))
+    note = " (downloaded on first use)" if choice.downloads else ""
+    return Check("speech model", "ok", f"{choice.label}: {choice.location}{note}")
+
+
+def _voice() -> Check:
+    if shutil.which("espeak-ng") is None and shutil.which("espeak") is None:
+        return Check(
+            "interviewer voice",
+            "warn",
+            "espeak-ng is not installed (apt-get install espeak-ng); questions are shown as text",
+        )
+    return Check("interviewer voice", "ok", "pyttsx3 with espeak-ng")
+
+
+def _microphone() -> Check:
+    from voicemock.audio.devices import list_devices
+
+    try:
+        found = [d for d in list_devices() if d.inputs > 0]
+    except VoicemockError as exc:
+        return Check("microphone", "warn", f"{exc}")
+    if not found:
+        return Check("microphone", "warn", "no input device; practise with --replay FILE")
+    default = next((d for d in found if d.is_default_input), found[0])
+    return Check("microphone", "ok", f"{len(found)} input device(s); default: {default.name}")
+
+
+def _llm(settings: Any) -> list[Check]:
+    from voicemock.llm import ChatClient, LLMError, resolve_llm_config
+
+    configured = (
+        settings.brain == "llm"
+        or settings.llm_base_url
+        or os.environ.get("OPENAI_BASE_URL")
+        or os.environ.get("OPENAI_API_KEY")
+    )
+    if not configured:
+        return [
+            Check(
+                "LLM",
+                "ok",
+                "not configured; the offline interviewer is used (set OPENAI_API_KEY, or "
+                "OPENAI_BASE_URL for a local server, and pass --brain llm)",
+            )
+        ]
+    try:
+        config = resolve_llm_config(
+            settings.llm_model, settings.llm_base_url, settings.llm_timeout, retries=0
+        )
+    except VoicemockError as exc:
+        return [Check("LLM", "fail", str(exc))]
+    key = "API key set" if config.api_key else "no API key (local endpoint)"
+    client = ChatClient(config)
+    try:
+        served = client.served_models()
+    except LLMError as exc:
+        return [Check("LLM endpoint", "fail", f"{exc} ({key})")]
+    checks = [
+        Check(
+            "LLM endpoint",
+            "ok",
+            f"{config.endpoint} answers ({key}); serves: {', '.join(served[:5]) or 'no models'}"
+            + (f" and {len(served) - 5} more" if len(served) > 5 else ""),
+        )
+    ]
+    try:
+        model = client.choose_model()
+    except LLMError as exc:
+        return [*checks, Check("LLM model", "fail", str(exc))]
+    if served and model not in served:
+        checks.append(Check("LLM model", "warn", f"'{model}' is not in the endpoint's model list"))
+    started = time.perf_counter()
+    try:
+        reply = client.complete(
+            [{"role": "user", "content": "Reply with the single word: ready"}],
+            purpose="doctor",
+            max_tokens=5,
+            temperature=0,
+        )
+    except LLMError as exc:
+        return [*checks, Check("LLM chat", "fail", f"{model}: {exc}")]
+    seconds = time.perf_counter() - started
+    checks.append(
+        Check("LLM chat", "ok", f"{model} replied in {seconds:.2f} s: {reply.strip()[:40]!r}")
+    )
+    return checks
+
+
+def run_checks(settings: Any) -> list[Check]:
+    return [
+        _data_folder(settings),
+        _speech_model(settings),
+        _voice(),
+        _microphone(),
+        *_llm(settings),
+    ]

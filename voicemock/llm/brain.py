@@ -1,0 +1,366 @@
+"""The LLM interviewer brain: streamed follow-ups and checked rubric scoring.
+
+Nothing the model says is used unchecked. A follow-up must be one short
+question that does not repeat an earlier one, or the offline brain's follow-up
+is asked instead. A scorecard must validate against the schema (one repair
+retry), its quotes must occur in the transcript, and every dimension is
+cross-checked against the offline scorer: a gap of more than 1.5 points marks
+the dimension as disputed and it counts at the lower of the two scores. When
+the endpoint fails after its retries, the offline brain takes over for the
+rest of the round and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from voicemock.core.bank import Question
+from voicemock.core.brain import OfflineBrain
+from voicemock.core.events import BrainNotice, InterviewerTyping
+from voicemock.core.ports import FollowUp
+from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, verdict
+from voicemock.core.text import normalize, quote_found
+from voicemock.llm.client import ChatClient, LLMError, Usage, looks_like_refusal
+from voicemock.llm.persona import Persona, scorecard_schema
+
+DISPUTE_GAP = 1.5
+MAX_FOLLOW_UP_WORDS = 45
+MIN_QUOTE_WORDS = 3
+_SENTENCE = re.compile(r"(.+?[.!?])(?=\s|$)", re.DOTALL)
+
+
+class DimensionJudgement(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    score: int = Field(ge=1, le=4)
+    evidence: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    rationale: str = ""
+
+
+class RoundJudgement(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    dimensions: list[DimensionJudgement]
+    missing_concepts: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+
+
+def parse_judgement(text: str, dimension_ids: Sequence[str]) -> RoundJudgement:
+    """Validate the model's scorecard; raises ValueError with a short reason."""
+    body = text.strip()
+    if body.startswith("```"):  # a fenced block despite the instructions
+        body = body.strip("`").removeprefix("json").strip()
+    try:
+        judgement = RoundJudgement.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{where or 'reply'}: {first['msg']}") from None
+    ids = [d.id for d in judgement.dimensions]
+    expected = list(dimension_ids)
+    if sorted(set(ids)) != sorted(expected) or len(ids) != len(set(ids)):
+        missing = [i for i in expected if i not in ids]
+        extra = [i for i in ids if i not in expected]
+        raise ValueError(
+            "dimensions must be exactly "
+            + ", ".join(expected)
+            + (f" (missing {', '.join(missing)})" if missing else "")
+            + (f" (unknown {', '.join(extra)})" if extra else "")
+        )
+    return judgement
+
+
+def clean_follow_up(text: str) -> str:
+    text = " ".join(text.replace("*", "").split())
+    text = re.sub(r"^(interviewer|follow-?up( question)?)\s*:\s*", "", text, flags=re.IGNORECASE)
+    return text.strip().strip('"“”').strip()
+
+
+def follow_up_problem(text: str, earlier: Sequence[str]) -> str | None:
+    """Why a follow-up cannot be asked as it is, or None when it can."""
+    if not text:
+        return "it was empty"
+    if looks_like_refusal(text):
+        return "the model declined"
+    if "?" not in text:
+        return "it was not a question"
+    if text.count("?") > 2 or len(text.split()) > MAX_FOLLOW_UP_WORDS:
+        return "it was not one short question"
+    norm = normalize(text)
+    for before in earlier:
+        if SequenceMatcher(None, norm, normalize(before)).ratio() >= 0.75:
+            return "it repeated an earlier question"
+    return None
+
+
+class LLMBrain:
+    """Brain backed by an OpenAI-compatible model, with the offline brain as its safety net."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: ChatClient,
+        persona: Persona,
+        scorer: Scorer,
+        *,
+        offline: OfflineBrain | None = None,
+        on_event: Callable[[object], None] = lambda event: None,
+    ) -> None:
+        self.client = client
+        self.persona = persona
+        self.scorer = scorer
+        self.offline = offline or OfflineBrain(scorer)
+        self.on_event = on_event
+        self.on_sentence: Callable[[str], None] | None = None
+        """Called with each complete sentence of a follow-up while it streams (to speak it)."""
+        self.spoken_follow_up: str | None = None
+        """The last follow-up, when all of it was handed to ``on_sentence`` already."""
+        self.fallback_reason: str | None = None
+        self._asked_text: dict[str, list[str]] = {}
+        self._drained = 0
+
+    @property
+    def model(self) -> str:
+        return self.client.model
+
+    # -- usage ------------------------------------------------------------------------
+    def drain_usage(self) -> list[Usage]:
+        """Calls made since the last drain (the runner stores them with the session)."""
+        new = self.client.calls[self._drained :]
+        self._drained = len(self.client.calls)
+        return new
+
+    def _fall_back(self, error: LLMError, during: str) -> None:
+        self.fallback_reason = str(error)
+        self.on_event(
+            BrainNotice(
+                f"LLM unavailable during {during} ({error}); the offline interviewer takes "
+                "over for the rest of the round",
+                fell_back=True,
+            )
+        )
+
+    # -- follow-ups -------------------------------------------------------------------
+    def follow_up(
+        self, question: Question, answers: Sequence[str], asked: Sequence[str]
+    ) -> FollowUp | None:
+        offline = self.offline.follow_up(question, answers, asked)
+        self.spoken_follow_up = None
+        if self.fallback_reason is not None:
+            return offline
+        earlier = self._asked_text.setdefault(question.id, [])
+        conversation = [("Interviewer", question.text)]
+        for i, answer in enumerate(answers):
+            if i > 0 and i - 1 < len(earlier):
+                conversation.append(("Interviewer", earlier[i - 1]))
+            conversation.append(("Candidate", answer))
+        analysis = self.scorer.analyse(question, answers)
+        gaps = [g.concept.name for g in analysis.unexplained()][:4]
+        spec = self.scorer.rubric.round(question.round)
+        messages = self.persona.follow_up_messages(spec, question, conversation, gaps)
+        speaker = _SentenceFeed(self.on_sentence, self.on_event)
+        try:
+            text = self.client.complete(
+                messages, purpose="follow_up", max_tokens=90, on_delta=speaker.feed
+            )
+        except LLMError as exc:
+            self._fall_back(exc, "a follow-up")
+            return offline
+        text = clean_follow_up(text)
+        problem = follow_up_problem(text, [question.text, *earlier])
+        if problem is not None:
+            if offline is None:
+                self.on_event(BrainNotice(f"the LLM's follow-up was not used: {problem}"))
+                return None
+            self.on_event(
+                BrainNotice(f"the LLM's follow-up was not used ({problem}); asking the rubric's")
+            )
+            earlier.append(offline.text)
+            return offline
+        if speaker.finish(text):
+            self.spoken_follow_up = text
+        earlier.append(text)
+        return FollowUp(text, None)
+
+    # -- scoring ----------------------------------------------------------------------
+    def score(
+        self, round_id: str, exchanges: Sequence[tuple[Question, Sequence[str]]]
+    ) -> Scorecard:
+        offline = self.scorer.score_round(round_id, exchanges, brain="offline")
+        if self.fallback_reason is not None:
+            return _with_note(
+                offline, f"scored offline: the LLM was unavailable ({self.fallback_reason})"
+            )
+        if not exchanges:
+            return offline
+        spec = self.scorer.rubric.round(round_id)
+        ids = [d.id for d in spec.dimensions]
+        conversations = [(q, self._conversation(q, answers)) for q, answers in exchanges]
+        messages = self.persona.scoring_messages(spec, conversations)
+        fmt = scorecard_schema(ids)
+        try:
+            reply = self.client.complete(
+                messages, purpose="score", max_tokens=1500, response_format=fmt, temperature=0
+            )
+            try:
+                judgement = parse_judgement(reply, ids)
+            except ValueError as first:
+                repair = [
+                    *messages,
+                    {"role": "assistant", "content": reply[:4000]},
+                    self.persona.repair_message(str(first)),
+                ]
+                reply = self.client.complete(
+                    repair,
+                    purpose="score_repair",
+                    max_tokens=1500,
+                    response_format=fmt,
+                    temperature=0,
+                )
+                try:
+                    judgement = parse_judgement(reply, ids)
+                except ValueError as second:
+                    raise LLMError(
+                        "invalid_output", f"the LLM's scorecard was invalid twice ({second})"
+                    ) from None
+        except LLMError as exc:
+            self._fall_back(exc, "scoring")
+            return _with_note(offline, f"scored offline: {exc}")
+        transcript = normalize(" ".join(a for _, answers in exchanges for a in answers))
+        return self._checked(judgement, offline, transcript)
+
+    def _conversation(self, question: Question, answers: Sequence[str]) -> list[tuple[str, str]]:
+        asked = self._asked_text.get(question.id, [])
+        out = [("Interviewer", question.text)]
+        for i, answer in enumerate(answers):
+            if i > 0 and i - 1 < len(asked):
+                out.append(("Interviewer", asked[i - 1]))
+            out.append(("Candidate", answer))
+        return out
+
+    def _checked(self, judgement: RoundJudgement, offline: Scorecard, transcript: str) -> Scorecard:
+        by_id = {d.id: d for d in judgement.dimensions}
+        dims: list[DimensionScore] = []
+        notes = list(offline.notes)
+        disputed: list[str] = []
+        dropped = 0
+        for base in offline.dimensions:
+            judged = by_id[base.id]
+            kept, flags = [], []
+            for quote in judged.evidence:
+                quote = " ".join(quote.split()).strip('"“”')
+                if len(normalize(quote).split()) >= MIN_QUOTE_WORDS and quote_found(
+                    quote, transcript
+                ):
+                    kept.append(quote)
+                else:
+                    dropped += 1
+                    flags.append(f"quote not in the transcript, dropped: “{quote[:80]}”")
+            if judged.evidence and not kept:
+                flags.append("no supporting quote survived the check")
+            gap = abs(judged.score - base.score)
+            is_disputed = gap > DISPUTE_GAP
+            if is_disputed:
+                disputed.append(base.title)
+                flags.append(
+                    f"disputed: LLM {judged.score}, offline {base.score}; counted at "
+                    f"{min(judged.score, base.score)}"
+                )
+            missing = [m for m in judged.missing if m.strip()][:4] or list(base.missing)
+            dims.append(
+                DimensionScore(
+                    base.id,
+                    base.title,
+                    min(judged.score, base.score) if is_disputed else judged.score,
+                    tuple(kept[:3]) or (base.evidence[:1] if is_disputed else ()),
+                    tuple(missing),
+                    flags=tuple(flags),
+                    llm_score=judged.score,
+                    offline_score=base.score,
+                    disputed=is_disputed,
+                )
+            )
+        if disputed:
+            notes.append(
+                f"{len(disputed)} dimension(s) disputed between the LLM and the offline "
+                f"scorer ({', '.join(disputed)}): each counts at the lower score"
+            )
+        if dropped:
+            notes.append(
+                f"{dropped} LLM quote(s) were not found in the transcript and were dropped"
+            )
+        scores = [d.score for d in dims]
+        overall = round(sum(scores) / len(scores), 2)
+        concepts = [c for c in judgement.missing_concepts if 0 < len(c) <= 80][:6]
+        hints = [h for h in judgement.hints if 0 < len(h) <= 240][:3]
+        return Scorecard(
+            round=offline.round,
+            overall=overall,
+            recommendation=verdict(scores, overall),
+            dimensions=tuple(dims),
+            missing_concepts=tuple(dict.fromkeys([*offline.missing_concepts, *concepts])),
+            hints=tuple(dict.fromkeys([*hints, *offline.hints])),
+            rubric_version=offline.rubric_version,
+            brain=f"llm ({self.model})",
+            notes=tuple(dict.fromkeys(notes)),
+        )
+
+
+def _with_note(card: Scorecard, note: str) -> Scorecard:
+    from dataclasses import replace
+
+    return replace(card, notes=(*card.notes, note))
+
+
+class _SentenceFeed:
+    """Turns streamed text into events and complete sentences as soon as each one ends."""
+
+    def __init__(
+        self, on_sentence: Callable[[str], None] | None, on_event: Callable[[object], None]
+    ) -> None:
+        self.on_sentence = on_sentence
+        self.on_event = on_event
+        self.buffer = ""
+        self.spoken: list[str] = []
+
+    def feed(self, delta: str) -> None:
+        self.on_event(InterviewerTyping(delta))
+        if self.on_sentence is None:
+            return
+        self.buffer += delta
+        # Speak a sentence only while the reply still looks like a short spoken line.
+        while (match := _SENTENCE.match(self.buffer.lstrip())) is not None:
+            sentence = clean_follow_up(match.group(1))
+            self.buffer = self.buffer.lstrip()[match.end() :]
+            if (
+                not sentence
+                or looks_like_refusal(sentence)
+                or len(" ".join(self.spoken + [sentence]).split()) > MAX_FOLLOW_UP_WORDS
+            ):
+                self.on_sentence = None
+                return
+            self.spoken.append(sentence)
+            self.on_sentence(sentence)
+
+    def finish(self, text: str) -> bool:
+        """The checked follow-up: speak what has not been spoken yet. True if all of it was."""
+        if self.on_sentence is None or not self.spoken:
+            return False
+        sentences = [m.group(1).strip() for m in _SENTENCE.finditer(text)]
+        tail = _SENTENCE.sub("", text).strip()
+        if tail:
+            sentences.append(tail)
+        if normalize(" ".join(sentences[: len(self.spoken)])) != normalize(" ".join(self.spoken)):
+            return False
+        rest = " ".join(sentences[len(self.spoken) :])
+        if rest:
+            self.spoken.append(rest)
+            self.on_sentence(rest)
+        return True
