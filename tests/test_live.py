@@ -14,6 +14,7 @@ import pytest
 
 from voicemock.audio.files import decode_file
 
+from . import terminal
 from .conftest import FIXTURES, _voicemock_cmd, isolated_env, normalize_words
 from .pulse import VirtualAudio
 
@@ -200,3 +201,33 @@ def test_devices_lists_the_virtual_microphone(audio, tmp_path):
     assert proc.returncode == 0, proc.stderr
     devices = json.loads(proc.stdout)
     assert any(d["inputs"] > 0 for d in devices) and any(d["outputs"] > 0 for d in devices)
+
+
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_spoken_round_in_the_app(audio, tmp_path):
+    """`voicemock practice --mic` in a terminal: the app listens, shows the level, scores."""
+    audio.hush()
+    env = isolated_env(tmp_path, base=audio.env)
+    env.pop("NO_COLOR", None)
+    answer = decode_file(FIXTURES / "eo-first.flac")
+    args = [
+        "practice", "--mic", "--round", "technical", "--question", "tech-exactly-once-payments",
+        "--no-speech", "--end-silence", "2", "--max-follow-ups", "0",
+    ]  # fmt: skip
+    with terminal.Terminal(args, env, size=(120, 40)) as term:
+        term.wait_for("input listening", 120)
+        assert "mic " in term.screen()  # the level meter is shown for microphone rounds
+        audio.speak(answer)
+        card = term.wait_for("overall", 120)
+        assert "Technical depth and trade-offs" in card
+        term.keys("C-q")
+        term.wait_for("EXITED-0", 15)
+    audio.hush()
+    from voicemock.store import Store
+
+    with Store(tmp_path / "data") as store:
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+    assert session["mode"] == "live" and session["status"] == "complete"
+    assert "transaction" in session["turns"][0]["transcript"].lower()
+    assert Path(session["turns"][0]["audio_path"]).is_file()

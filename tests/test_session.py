@@ -95,3 +95,22 @@ def test_answer_outside_a_question_is_refused():
     session.answer(VAGUE)
     with pytest.raises(SessionStateError):
         session.answer(VAGUE)
+
+
+def test_skip_ahead_and_stop_early():
+    session = _session("tech-exactly-once-payments", "tech-schema-evolution", "tech-consumer-lag")
+    session.start()
+    # Answered, then the candidate skips the follow-ups: straight to question 2.
+    events = session.answer(VAGUE, then="next")
+    assert [type(e).__name__ for e in events] == ["AnswerTranscribed", "QuestionAsked"]
+    # Question 2 skipped without an answer: it is not scored.
+    events = session.skip()
+    assert isinstance(events[0], QuestionAsked) and events[0].number == 3
+    # Question 3 answered, then the candidate quits: the answer is kept, nothing else asked.
+    assert [type(e).__name__ for e in session.answer(VAGUE, then="stay")] == ["AnswerTranscribed"]
+    events = session.end_early("stopped")
+    assert isinstance(events[0], RoundEndedEarly) and isinstance(events[1], RoundScored)
+    assert [q.id for q, _ in session.exchanges] == [
+        "tech-exactly-once-payments",
+        "tech-consumer-lag",
+    ]

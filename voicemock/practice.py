@@ -61,6 +61,13 @@ class NothingHeard:
 
 
 @dataclass(frozen=True)
+class PromptRepeated:
+    """The candidate asked for the line again; the answer being recorded was set aside."""
+
+    prompt: Prompt
+
+
+@dataclass(frozen=True)
 class Speaking:
     """The interviewer's line is being played."""
 
@@ -105,9 +112,39 @@ AppEvent = (
     | FilesLeftOver
     | SessionClosed
     | NothingHeard
+    | PromptRepeated
     | Speaking
     | SpeechUnavailable
 )
+
+
+class RoundControl:
+    """What the candidate can do to a running round from another thread (keys in a frontend)."""
+
+    def __init__(self) -> None:
+        self.finish = threading.Event()
+        """Finish the answer being recorded now."""
+        self.skip = threading.Event()
+        self.stop = threading.Event()
+        self.repeat = threading.Event()
+
+    def finish_answer(self) -> None:
+        self.finish.set()
+
+    def skip_question(self) -> None:
+        """Keep what was said so far, drop the remaining follow-ups, go to the next question."""
+        self.skip.set()
+        self.finish.set()
+
+    def repeat_question(self) -> None:
+        """Drop the answer being recorded (its audio is kept) and ask the line again."""
+        self.repeat.set()
+        self.finish.set()
+
+    def quit(self) -> None:
+        """End the round now and score what was answered."""
+        self.stop.set()
+        self.finish.set()
 
 
 class AnswerSource(Protocol):
@@ -211,6 +248,9 @@ class ReplayAnswers:
         return tuple(source.name for source in self._sources)
 
 
+STOPPED = "stopped by the candidate; scoring the answers given"
+
+
 def scorecard_with_delivery(
     card: dict[str, Any], deliveries: Sequence[Delivery], pace: tuple[int, int]
 ) -> dict[str, Any]:
@@ -235,8 +275,10 @@ class PracticeRunner:
         meter: DeliveryMeter | None = None,
         voice: Voice | None = None,
         max_retries: int = 2,
+        control: RoundControl | None = None,
     ) -> None:
         self.store = store
+        self.control = control or RoundControl()
         self.transcriber = transcriber
         self.brain = brain
         self.vocabulary = tuple(vocabulary)
@@ -276,7 +318,7 @@ class PracticeRunner:
         self.emit(SessionOpened(session_id, self.store.data_dir))
         turn = 0
         last_turn: tuple[int, dict[str, Any], float] | None = None
-        retries = 0
+        retries = dropped = 0
         try:
             self._emit_all(session_id, session.start())
             while session.phase is Phase.AWAITING_ANSWER:
@@ -295,8 +337,28 @@ class PracticeRunner:
                     else f"{prompt.question.text} {prompt.text}",
                     self.vocabulary,
                 )
+                if self.control.stop.is_set():
+                    self._emit_all(session_id, session.end_early(STOPPED))
+                    break
                 wav_path = self.store.audio_dir(session_id) / f"turn-{turn + 1:02d}.wav"
                 captured = source.next_answer(prompt, text_prompt, wav_path)
+                then = (
+                    "stay"
+                    if self.control.stop.is_set()
+                    else "next"
+                    if self.control.skip.is_set()
+                    else "continue"
+                )
+                self.control.skip.clear()
+                if self.control.repeat.is_set() and captured is not None and then == "continue":
+                    self.control.repeat.clear()
+                    self.emit(PromptRepeated(prompt))
+                    if wav_path.exists():  # keep the dropped answer's audio beside the turns
+                        dropped += 1
+                        wav_path.rename(
+                            wav_path.with_name(f"{wav_path.stem}-dropped-{dropped}.wav")
+                        )
+                    continue
                 if captured is None:
                     self._emit_all(
                         session_id,
@@ -306,6 +368,10 @@ class PracticeRunner:
                         ),
                     )
                     break
+                if not captured.heard and then != "continue":
+                    events = session.skip() if then == "next" else session.end_early(STOPPED)
+                    self._emit_all(session_id, events)
+                    continue
                 if not captured.heard:
                     retries += 1
                     self.emit(NothingHeard(prompt, retries))
@@ -319,7 +385,11 @@ class PracticeRunner:
                     continue
                 retries = 0
                 turn += 1
-                events, last_turn = self._record(session_id, session, captured, wav_path, turn)
+                events, last_turn = self._record(
+                    session_id, session, captured, wav_path, turn, then
+                )
+                if then == "stay":
+                    events += session.end_early(STOPPED)
                 self._emit_all(session_id, events)
         except BaseException as exc:
             self._store_usage(session_id)
@@ -389,6 +459,7 @@ class PracticeRunner:
         captured: CapturedAnswer,
         wav_path: Path,
         turn: int,
+        then: str = "continue",
     ) -> tuple[list[Event], tuple[int, dict[str, Any], float]]:
         prompt = session.current
         assert prompt is not None
@@ -418,11 +489,11 @@ class PracticeRunner:
                 delivery=delivery,
             ),
         )
-        if self.voice is not None and hasattr(self.brain, "on_sentence"):
+        if self.voice is not None and hasattr(self.brain, "on_sentence") and then == "continue":
             self._streamed = StreamedSpeech(self.voice, self.emit)
             self.brain.on_sentence = self._streamed.put
         try:
-            events = session.answer(transcript)
+            events = session.answer(transcript, then=then)
         finally:
             if hasattr(self.brain, "on_sentence"):
                 self.brain.on_sentence = None

@@ -102,36 +102,6 @@ def _brain_option(f: Any) -> Any:
     )(f)
 
 
-def _make_brain(settings: Any, emit: Any) -> tuple[Any, dict[str, Any]]:
-    """The interviewer brain the settings ask for, and what to store about it (never the key)."""
-    from voicemock import resources
-    from voicemock.core.brain import OfflineBrain
-    from voicemock.core.events import BrainNotice
-    from voicemock.core.scoring import Scorer
-
-    scorer = Scorer(resources.rubric())
-    if settings.brain != "llm":
-        return OfflineBrain(scorer), {}
-    from voicemock.llm import ChatClient, LLMError, resolve_llm_config
-    from voicemock.llm.brain import LLMBrain
-
-    config = resolve_llm_config(
-        settings.llm_model, settings.llm_base_url, settings.llm_timeout, settings.llm_retries
-    )
-    client = ChatClient(config, on_retry=lambda m: emit(BrainNotice(f"LLM: {m}")))
-    try:
-        client.choose_model()
-    except LLMError as exc:
-        emit(
-            BrainNotice(
-                f"LLM unavailable ({exc}); the offline interviewer runs this round", fell_back=True
-            )
-        )
-        return OfflineBrain(scorer), {"llm_endpoint": config.endpoint, "llm_error": str(exc)}
-    brain = LLMBrain(client, resources.persona(), scorer)
-    return brain, client.config.public()
-
-
 def _check_round(round_id: str) -> None:
     from voicemock.core.bank import ROUND_IDS
 
@@ -201,7 +171,29 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if _interactive():
+            ctx.invoke(tui)
+        else:
+            click.echo(ctx.get_help())
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+@cli.command()
+@_data_dir_option
+@click.pass_context
+def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
+    """Open the full-screen app (also what plain `voicemock` does in a terminal).
+
+    Home: pick a round, a question, microphone or answer files, offline or LLM
+    interviewer. Interview: the conversation as it happens. Scorecard, Review and
+    Progress: verdicts, transcripts with timestamps, audio, exports and trends.
+    """
+    from voicemock.tui import run_app
+
+    run_app(_settings(ctx, data_dir=data_dir))
 
 
 @cli.command()
@@ -262,7 +254,10 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     "--no-speech", is_flag=True, help="With --mic: show questions as text only, don't speak them."
 )
 @click.option(
-    "--headless", is_flag=True, help="Plain terminal output instead of the full-screen app."
+    "--headless",
+    is_flag=True,
+    help="Plain terminal output instead of the full-screen app (the default when output "
+    "is not a terminal).",
 )
 @click.option(
     "--json",
@@ -335,92 +330,36 @@ def practice(
     )
     questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
 
-    from voicemock import resources
-    from voicemock.audio.files import FileSource
     from voicemock.cli.render import HeadlessRenderer
     from voicemock.core.report import session_json
-    from voicemock.practice import PracticeRunner
-    from voicemock.stt import WhisperTranscriber
+    from voicemock.launch import PracticePlan, run_practice
+    from voicemock.practice import RoundControl
 
     render = HeadlessRenderer(to_stderr=as_json)
-    # Check every input before anything is stored: a bad file or a missing microphone
-    # fails the command, not the round.
-    sources = [FileSource(path) for path in replay]
-    microphone = None
-    if mic:
-        from voicemock.audio.devices import resolve_device
-        from voicemock.audio.mic import MicSource
-
-        microphone = MicSource(resolve_device(input_device, "input"))
-        microphone.start()
-    interviewer, brain_settings = _make_brain(settings, render)
-    transcriber = WhisperTranscriber(
-        settings.model,
-        threads=settings.cpu_threads or None,
-        on_notice=lambda m: render.echo(f"Note: {m}", fg="yellow"),
+    plan = PracticePlan(
+        round_id,
+        questions,
+        replay=replay,
+        mic=mic,
+        input_device=input_device,
+        output_device=output_device,
+        end_silence=end_silence,
+        max_answer=max_answer,
+        tts_voice=tts_voice,
+        tts_rate=tts_rate,
+        no_speech=no_speech,
+        question_text=question_text,
     )
-    render.echo(f"Loading speech model {transcriber.choice.label} …", dim=True)
-    transcriber.load()
-    with _open_store(settings) as store:
-        voice = None
-        answers: Any = sources
-        live = None
-        if microphone is not None:
-            from voicemock.audio.devices import resolve_device
-            from voicemock.live import LiveAnswers
-            from voicemock.tts import InterviewerVoice, Speaker
+    if not headless and not as_json and _interactive():
+        from voicemock.tui import run_app
 
-            if not no_speech:
-                speaker = Speaker(
-                    settings.resolved_data_dir / "tts-cache",
-                    voice=tts_voice,
-                    rate=tts_rate,
-                    output_device=resolve_device(output_device, "output"),
-                )
-                voice = InterviewerVoice(speaker, microphone)
-            finish = threading.Event()
-            _watch_enter(finish)
-            live = LiveAnswers(
-                microphone,
-                transcriber,
-                end_silence_s=end_silence,
-                max_answer_s=max_answer,
-                finish=finish,
-                emit=render,
-            )
-            answers = live
-        runner = PracticeRunner(
-            store,
-            transcriber,
-            interviewer,
-            resources.vocabulary(),
-            on_event=render,
-            max_follow_ups=settings.max_follow_ups,
-            meter=resources.delivery_meter(settings.pause_threshold),
-            voice=voice,
-        )
-        run_settings: dict[str, Any] = {
-            "model": transcriber.choice.label,
-            "max_follow_ups": settings.max_follow_ups,
-        } | brain_settings
-        if mic:
-            run_settings |= {"end_silence_s": end_silence, "max_answer_s": max_answer}
-        if question_text:
-            run_settings["question_text"] = question_text
-        try:
-            session_id = runner.run(
-                round_id,
-                questions,
-                answers,
-                mode="live" if mic else "replay",
-                settings=run_settings,
-                expected_words=resources.rubric().round(round_id).answer_words,
-            )
-        finally:
-            if live is not None:
-                live.close()
-            if microphone is not None:
-                microphone.close()
+        run_app(settings, plan=plan)
+        return
+    control = RoundControl()
+    if mic:
+        _watch_enter(control.finish)
+    session_id = run_practice(plan, settings, render, control=control)
+    with _open_store(settings) as store:
         stored = store.get_session(session_id)
         if as_json:
             click.echo(session_json(stored), nl=False)

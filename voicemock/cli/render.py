@@ -33,6 +33,7 @@ class HeadlessRenderer:
         click.secho(text, err=self.err, **style)
 
     def __call__(self, event: object) -> None:
+        from voicemock.launch import ModelLoading
         from voicemock.live import Listening, SegmentTranscribed
         from voicemock.practice import (
             AnswerStarted,
@@ -44,7 +45,9 @@ class HeadlessRenderer:
             TurnSaved,
         )
 
-        if isinstance(event, SessionOpened):
+        if isinstance(event, ModelLoading):
+            self.echo(f"Loading speech model {event.label} …", dim=True)
+        elif isinstance(event, SessionOpened):
             self.echo(f"Session {event.session_id} (stored in {event.data_dir})", dim=True)
         elif isinstance(event, QuestionAsked):
             q = event.prompt.question

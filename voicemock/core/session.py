@@ -70,15 +70,24 @@ class InterviewSession:
             raise SessionStateError("the session has already started")
         return [RoundStarted(self.round_id, tuple(q.id for q in self.questions)), *self._next()]
 
-    def answer(self, transcript: Transcript) -> list[Event]:
-        """Record the answer to the current prompt and move on."""
+    def answer(self, transcript: Transcript, *, then: str = "continue") -> list[Event]:
+        """Record the answer to the current prompt and move on.
+
+        ``then`` is "continue" (a follow-up or the next question), "next" (the next
+        question without follow-ups: the candidate skipped ahead) or "stay" (record
+        only: the caller is about to end the round).
+        """
         if self.phase is not Phase.AWAITING_ANSWER or self.current is None:
             raise SessionStateError("no question is waiting for an answer")
+        if then not in {"continue", "next", "stay"}:
+            raise ValueError(f"unknown then={then!r}")
         prompt = self.current
         self._answers[self._index].append(transcript.text)
         events: list[Event] = [AnswerTranscribed(prompt, transcript)]
+        if then == "stay":
+            return events
         asked = self._asked[self._index]
-        if len(asked) < self.max_follow_ups:
+        if then == "continue" and len(asked) < self.max_follow_ups:
             follow = self.brain.follow_up(prompt.question, self._answers[self._index], asked)
             if follow is not None:
                 asked.append(follow.concept_id or follow.text)
@@ -87,6 +96,12 @@ class InterviewSession:
                 return events
         events.extend(self._next())
         return events
+
+    def skip(self) -> list[Event]:
+        """Leave the current question (and its follow-ups) and ask the next one."""
+        if self.phase is not Phase.AWAITING_ANSWER:
+            raise SessionStateError("no question is waiting for an answer")
+        return self._next()
 
     def end_early(self, reason: str) -> list[Event]:
         """Stop asking and score what was answered (for example, replay files ran out)."""

@@ -1,0 +1,202 @@
+"""The app, driven by Textual's Pilot on the real engine, the bundled model and fixture audio."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Select, Static
+
+from voicemock.config import Settings
+from voicemock.store import Store
+from voicemock.tui.app import VoicemockApp
+from voicemock.tui.home import HomeScreen
+from voicemock.tui.interview import ErrorModal, InterviewScreen
+from voicemock.tui.review import ProgressScreen, ReviewScreen
+from voicemock.tui.scorecard import ScorecardScreen
+
+from . import terminal
+from .conftest import FIXTURES, isolated_env
+from .tui_data import QUESTION, fill
+
+ANSWERS = ("eo-first.flac", "eo-followup-latency.flac", "eo-followup-retries.flac")
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_env(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "VOICEMOCK_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def app_for(tmp_path: Path, transcriber=None, **settings) -> VoicemockApp:
+    return VoicemockApp(Settings(data_dir=tmp_path / "data", **settings), transcriber=transcriber)
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.1)
+    await pilot.pause(0.2)  # let the new screen finish mounting
+
+
+async def choose(pilot, round_id: str, question: str, files: list[Path]) -> None:
+    home = pilot.app.screen
+    assert isinstance(home, HomeScreen)
+    rounds = home.query_one("#rounds", OptionList)
+    rounds.highlighted = [o.id for o in rounds.options].index(round_id)
+    await pilot.pause()
+    home.query_one("#question", Select).value = question
+    home.query_one("#replay-files", Input).value = " ".join(str(f) for f in files)
+    await pilot.pause()
+
+
+@pytest.mark.slow
+async def test_a_replayed_round_from_home_to_scorecard_to_review(tmp_path, transcriber):
+    app = app_for(tmp_path, transcriber)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        interview = app.screen
+        lines: list[tuple[str, str]] = []
+
+        def conversation_done() -> bool:
+            if interview.is_attached:
+                lines[:] = [(c.who, c.body) for c in interview.query("ChatLine")]
+            return isinstance(app.screen, ScorecardScreen)
+
+        await wait_for(pilot, conversation_done)
+        # The conversation was rendered as it happened: question, answers, follow-ups.
+        assert [w for w, _ in lines if w != "notice"] == [
+            "interviewer",
+            "candidate",
+            "interviewer",
+            "candidate",
+            "interviewer",
+            "candidate",
+        ]
+        assert "read committed" in lines[1][1]
+        card = app.screen
+        verdict = str(card.query_one("#verdict", Static).content)
+        assert "overall" in verdict and "technical" in verdict
+        assert len(card.query("DimensionView")) == 5
+        assert card.query_one("#progress")
+        await pilot.press("m")
+        exported = tmp_path / "data" / "exports" / f"{card.session_id}.md"
+        await wait_for(pilot, exported.is_file, 5)
+        assert "## Scorecard" in exported.read_text()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        assert review.query_one("#sessions", DataTable).row_count == 1
+        assert len(review.query_one("#turns", OptionList).options) == 3
+        await pilot.press("j")
+        await wait_for(
+            pilot, (tmp_path / "data" / "exports" / f"{card.session_id}.json").is_file, 5
+        )
+    with Store(tmp_path / "data") as store:
+        session = store.get_session(card.session_id)
+    assert session["status"] == "complete" and len(session["turns"]) == 3
+    assert all(Path(t["audio_path"]).is_file() for t in session["turns"])
+    assert session["scorecard"]["delivery"]["words"] > 100
+
+
+@pytest.mark.slow
+async def test_quit_mid_round_keeps_and_scores_what_was_answered(tmp_path, transcriber):
+    app = app_for(tmp_path, transcriber)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await wait_for(pilot, lambda: len(app.screen.query("ChatLine.candidate")) >= 1)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScorecardScreen))
+        session_id = app.screen.session_id
+    with Store(tmp_path / "data") as store:
+        session = store.get_session(session_id)
+    assert session["status"] == "complete"
+    assert 1 <= len(session["turns"]) < 3 and session["scorecard"] is not None
+
+
+async def test_a_corrupt_answer_file_ends_in_a_clear_modal(tmp_path, transcriber):
+    bad = tmp_path / "answer.wav"
+    bad.write_text("this is not audio")
+    app = app_for(tmp_path, transcriber)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose(pilot, "technical", QUESTION, [bad])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), 30)
+        message = str(app.screen.query_one("#error-message", Static).content)
+        assert "answer.wav" in message and "Nothing was recorded" in message
+        await pilot.press("escape")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), 5)
+
+
+async def test_home_refuses_to_start_without_answer_files(tmp_path):
+    app = app_for(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any("answer files" in str(n.message) for n in app._notifications)
+
+
+async def test_review_filters_by_round_and_opens_a_scorecard(tmp_path, monkeypatch):
+    ids = fill(tmp_path / "data", monkeypatch)
+    app = app_for(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), 5)
+        review = app.screen
+        table = review.query_one("#sessions", DataTable)
+        assert table.row_count == 3
+        review.query_one("#round-filter", Select).value = "behavioral"
+        await pilot.pause()
+        assert table.row_count == 0
+        review.query_one("#round-filter", Select).value = "technical"
+        await pilot.pause()
+        assert table.row_count == 3
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScorecardScreen), 5)
+        assert app.screen.session_id in ids
+        await pilot.press("escape")
+
+
+async def test_theme_toggle_and_palette_commands(tmp_path):
+    app = app_for(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"New round", "Review sessions", "Progress", "Light or dark theme"} <= set(titles)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen), 5)
+
+
+# -- the real command in a real terminal ---------------------------------------------------
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_voicemock_opens_the_app_in_a_terminal(tmp_path, monkeypatch):
+    fill(tmp_path / "data", monkeypatch)
+    env = isolated_env(tmp_path, tmp_path / "data")
+    keep = {k: env[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "PATH", "HOME")}
+    with terminal.Terminal([], keep) as term:
+        home = term.wait_for("20261120-090003-0a00")
+        assert "Technical deep dive" in home and "20261120-090003-0a00" in home
+        term.keys("C-r")
+        review = term.wait_for("Kafka transactions")
+        assert "1. Question" in review and "I would rely on Kafka transactions" in review
+        term.keys("Escape")
+        term.wait_for("Start round")
+        term.keys("C-q")
+        term.wait_for("EXITED-0", 10)
+
+
+def test_plain_voicemock_without_a_terminal_prints_help(voicemock):
+    result = voicemock()
+    assert result.code == 0 and "Start here:" in result.stdout

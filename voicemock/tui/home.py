@@ -1,0 +1,208 @@
+"""Home: choose a round, a question, the mode and the brain; see recent sessions."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from voicemock import resources
+
+SURPRISE = "__surprise__"
+
+
+def endpoint_label(settings: Any) -> str:
+    """Where the LLM brain would go, without secrets; or why it cannot."""
+    from voicemock.errors import VoicemockError
+    from voicemock.llm import resolve_llm_config
+
+    try:
+        config = resolve_llm_config(settings.llm_model, settings.llm_base_url)
+    except VoicemockError:
+        return "not configured: set OPENAI_API_KEY or OPENAI_BASE_URL"
+    return f"{config.model or 'server default'} at {config.endpoint}"
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start round", priority=True),
+        Binding("ctrl+r", "app.review", "Review"),
+        Binding("ctrl+g", "app.progress", "Progress"),
+        Binding("ctrl+t", "app.toggle_theme", "Theme"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        rubric = resources.rubric()
+        settings = self.app.settings  # type: ignore[attr-defined]
+        yield Header()
+        with Horizontal(id="home-top"):
+            with Vertical(id="rounds-pane"):
+                yield Label("Round", classes="section")
+                yield OptionList(
+                    *[Option(spec.title, id=spec.id) for spec in rubric.rounds], id="rounds"
+                )
+            with Vertical(id="setup-pane"):
+                yield Static("", id="round-tests")
+                yield Select[str](
+                    [("Surprise me", SURPRISE)],
+                    prompt="Question",
+                    allow_blank=False,
+                    compact=True,
+                    id="question",
+                )
+                with Horizontal(classes="choice"):
+                    yield Label("Answer", classes="choice-label")
+                    with RadioSet(id="mode", compact=True):
+                        yield RadioButton("Microphone", id="mode-mic")
+                        yield RadioButton("Audio files", id="mode-files", value=True)
+                yield Input(
+                    placeholder="answer files, in order: a1.m4a a2.wav …",
+                    id="replay-files",
+                    compact=True,
+                )
+                with Horizontal(classes="choice"):
+                    yield Label("Brain", classes="choice-label")
+                    with RadioSet(id="brain", compact=True):
+                        yield RadioButton(
+                            "Offline", id="brain-offline", value=settings.brain != "llm"
+                        )
+                        yield RadioButton("LLM", id="brain-llm", value=settings.brain == "llm")
+                yield Static(f"LLM: {endpoint_label(settings)}", id="endpoint")
+                yield Button("Start round  ctrl+s", id="start", variant="primary", compact=True)
+        yield Label("Recent sessions", classes="section")
+        yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#recent", DataTable)
+        table.add_columns("Session", "Round", "Brain", "Status", "Score", "Verdict")
+        rounds = self.query_one("#rounds", OptionList)
+        rounds.highlighted = 0
+        self._show_round(resources.rubric().rounds[0].id)
+        self.refresh_sessions()
+        rounds.focus()
+
+    def refresh_sessions(self) -> None:
+        table = self.query_one("#recent", DataTable)
+        table.clear()
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            rows = store.list_sessions(limit=20)
+        for row in rows:
+            table.add_row(
+                row["id"],
+                row["round"],
+                row["brain"],
+                row["status"],
+                f"{row['overall']:.2f}" if row["overall"] is not None else "-",
+                row["recommendation"] or "-",
+                key=row["id"],
+            )
+
+    # -- choices ----------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#rounds")
+    def _round_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self._show_round(event.option.id)
+
+    @on(OptionList.OptionSelected, "#rounds")
+    def _round_selected(self) -> None:
+        self.query_one("#question", Select).focus()
+
+    def _show_round(self, round_id: str) -> None:
+        spec = resources.rubric().round(round_id)
+        self.query_one("#round-tests", Static).update(" ".join(spec.tests.split()))
+        options = [("Surprise me", SURPRISE)] + [
+            (f"{q.id}: {q.text}", q.id) for q in resources.bank().for_round(round_id)
+        ]
+        select = self.query_one("#question", Select)
+        select.set_options(options)
+        select.value = SURPRISE
+
+    @property
+    def round_id(self) -> str:
+        option = self.query_one("#rounds", OptionList)
+        index = option.highlighted or 0
+        return str(option.get_option_at_index(index).id)
+
+    @on(RadioSet.Changed, "#mode")
+    def _mode_changed(self) -> None:
+        self.query_one("#replay-files").display = self._files_mode
+
+    @property
+    def _files_mode(self) -> bool:
+        return self.query_one("#mode-files", RadioButton).value
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Input.Submitted, "#replay-files")
+    def _files_submitted(self) -> None:
+        self.action_start()
+
+    @on(DataTable.RowSelected, "#recent")
+    def _open_session(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.action_review(event.row_key.value)  # type: ignore[attr-defined]
+
+    # -- start ------------------------------------------------------------------------
+    def build_plan(self) -> Any:
+        """The round as chosen on screen; raises ValueError with what to fix."""
+        import random
+
+        from voicemock.launch import PracticePlan
+
+        round_id = self.round_id
+        choice = self.query_one("#question", Select).value
+        pool = list(resources.bank().for_round(round_id))
+        if choice == SURPRISE or choice is Select.BLANK:
+            questions = random.sample(pool, min(self.app.settings.questions, len(pool)))  # type: ignore[attr-defined]
+        else:
+            questions = [resources.bank().get(str(choice))]
+        replay: list[Path] = []
+        if self._files_mode:
+            raw = self.query_one("#replay-files", Input).value.strip()
+            if not raw:
+                raise ValueError("give the answer files, in order, or choose Microphone")
+            for name in shlex.split(raw.replace(",", " ")):
+                path = Path(os.path.expanduser(name))
+                if not path.is_file():
+                    raise ValueError(f"{path}: no such file")
+                replay.append(path)
+        return PracticePlan(round_id, questions, replay=replay, mic=not self._files_mode)
+
+    def action_start(self) -> None:
+        from dataclasses import replace
+
+        from voicemock.tui.interview import InterviewScreen
+
+        try:
+            plan = self.build_plan()
+        except ValueError as exc:
+            self.notify(str(exc), title="Cannot start", severity="error")
+            return
+        brain = "llm" if self.query_one("#brain-llm", RadioButton).value else "offline"
+        self.app.settings = replace(self.app.settings, brain=brain)  # type: ignore[attr-defined]
+        self.app.push_screen(InterviewScreen(plan))

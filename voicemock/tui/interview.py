@@ -1,0 +1,306 @@
+"""Interview: the question, the conversation as it happens, and the state of every part.
+
+The round runs in a thread worker owned by this screen, through the same
+``run_practice`` the command line uses; its events come back to the UI thread
+and are rendered here. Leaving the screen ends the round early and keeps it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState
+
+from voicemock.core.events import (
+    AnswerTranscribed,
+    BrainNotice,
+    FollowUpAsked,
+    InterviewerTyping,
+    QuestionAsked,
+    RoundEndedEarly,
+)
+from voicemock.core.report import delivery_summary
+from voicemock.launch import MicrophoneOpened, ModelLoading, ModelReady
+from voicemock.live import Listening, SegmentTranscribed
+from voicemock.practice import (
+    AnswerStarted,
+    FilesLeftOver,
+    NothingHeard,
+    RoundControl,
+    ScorecardSaved,
+    SessionOpened,
+    Speaking,
+    SpeechUnavailable,
+    TurnSaved,
+)
+from voicemock.tui.widgets import ChatLine, LevelMeter, clock
+
+
+class ErrorModal(ModalScreen[None]):
+    """A failure that ended the round: the cause, the way out, and what was kept."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="error-box"):
+            yield Label(self.title_text, id="error-title")
+            yield Static(self.message, id="error-message")
+            yield Button("Close", id="error-close", variant="error")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss()
+
+
+class InterviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("space", "finish_answer", "Finish answer"),
+        Binding("r", "repeat", "Repeat"),
+        Binding("s", "skip", "Skip"),
+        Binding("q,escape", "quit_round", "Quit & save"),
+    ]
+
+    def __init__(self, plan: Any, *, autostart: bool = True) -> None:
+        super().__init__()
+        self.plan = plan
+        self.autostart = autostart
+        self.control = RoundControl()
+        self.session_id: str | None = None
+        self.answer_started: float | None = None
+        self.answer_length: float | None = None
+        self._typing: ChatLine | None = None
+        self._level: Any = None
+        self._pending_note: str | None = None
+        self._states = {
+            "model": "waiting",
+            "input": "idle",
+            "stt": "idle",
+            "brain": "offline",
+        }
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="card"):
+            yield Static("Getting ready…", id="question")
+            yield Static("", id="speaking")
+        yield VerticalScroll(id="chat")
+        yield Static("", id="partial")
+        with Horizontal(id="status-bar"):
+            yield LevelMeter(id="level")
+            yield Static("00:00", id="timer")
+            yield Static("", id="states")
+        yield LoadingIndicator(id="loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.app.settings  # type: ignore[attr-defined]
+        self._states["brain"] = settings.brain
+        mode = "microphone" if self.plan.mic else f"{len(self.plan.replay)} answer file(s)"
+        self.sub_title = f"{self.plan.round_id} · {mode}"
+        self.query_one("#level", LevelMeter).display = self.plan.mic
+        self._render_states()
+        self.set_interval(0.2, self._tick)
+        if self.autostart:
+            self.run_worker(
+                self._run_round,
+                thread=True,
+                exclusive=True,
+                group="round",
+                name="round",
+                exit_on_error=False,
+            )
+
+    # -- the worker -------------------------------------------------------------------
+    def _run_round(self) -> str:
+        from voicemock.launch import load_transcriber, run_practice
+
+        app: Any = self.app
+        if app.transcriber is None:
+            app.transcriber = load_transcriber(app.settings, self._post)
+        else:
+            self._post(ModelReady(app.transcriber.choice.label, 0.0))
+        return run_practice(
+            self.plan, app.settings, self._post, control=self.control, transcriber=app.transcriber
+        )
+
+    def _post(self, event: object) -> None:
+        """Called on the worker thread: hand the event to the UI thread."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(self.show, event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "round":
+            return
+        if event.state is WorkerState.SUCCESS:
+            from voicemock.tui.scorecard import ScorecardScreen
+
+            self.app.switch_screen(ScorecardScreen(str(event.worker.result)))
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#loading").display = False
+            error = event.worker.error
+            from voicemock.errors import VoicemockError
+
+            cause = (
+                str(error)
+                if isinstance(error, VoicemockError)
+                else (f"{type(error).__name__}: {error}")
+            )
+            kept = (
+                f"\n\nEvery completed turn is saved in session {self.session_id} "
+                "(marked incomplete): open it from Review."
+                if self.session_id
+                else "\n\nNothing was recorded."
+            )
+            self._set("input", "stopped")
+            self._chat("notice", f"The round stopped: {cause}")
+            self.app.push_screen(ErrorModal("The round stopped", cause + kept))
+
+    # -- keys -------------------------------------------------------------------------
+    def action_finish_answer(self) -> None:
+        if self.plan.mic:
+            self.control.finish_answer()
+        else:
+            self.notify("Replayed answers end with their file.", timeout=3)
+
+    def action_repeat(self) -> None:
+        prompt = self.query_one("#question", Static)
+        prompt.add_class("flash")
+        self.set_timer(0.6, lambda: prompt.remove_class("flash"))
+        if self.plan.mic:
+            self.control.repeat_question()
+            self.notify("The question again, then answer from the start.", timeout=3)
+
+    def action_skip(self) -> None:
+        self.control.skip_question()
+        self.notify("Skipping to the next question…", timeout=3)
+
+    def action_quit_round(self) -> None:
+        worker = next((w for w in self.workers if w.name == "round" and w.is_running), None)
+        if worker is None:
+            self.app.pop_screen()
+            return
+        self.control.quit()
+        self.notify("Ending the round: the answers given so far are saved and scored.")
+
+    def on_unmount(self) -> None:
+        self.control.quit()  # leaving the screen ends the round; what was said is kept
+
+    # -- rendering events -------------------------------------------------------------
+    def _chat(self, who: str, text: str) -> ChatLine:
+        line = ChatLine(who, text)
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.mount(line)
+        chat.scroll_end(animate=False)
+        return line
+
+    def _set(self, part: str, state: str) -> None:
+        self._states[part] = state
+        self._render_states()
+
+    def _render_states(self) -> None:
+        text = " · ".join(f"{k} [b]{v}[/b]" for k, v in self._states.items())
+        self.query_one("#states", Static).update(text)
+
+    def _tick(self) -> None:
+        if self._level is not None:
+            self.query_one("#level", LevelMeter).level = float(self._level())
+        if self.answer_started is not None:
+            elapsed = time.monotonic() - self.answer_started
+            if self.answer_length is not None:
+                elapsed = min(elapsed, self.answer_length)
+            self.query_one("#timer", Static).update(clock(elapsed))
+
+    def show(self, event: object) -> None:
+        """Render one event from the round."""
+        if isinstance(event, ModelLoading):
+            self._set("model", "loading")
+            self.notify(f"Loading speech model {event.label}…", timeout=4)
+        elif isinstance(event, ModelReady):
+            self._set("model", "ready")
+            self.query_one("#loading").display = False
+        elif isinstance(event, SessionOpened):
+            self.session_id = event.session_id
+            self.sub_title = f"{self.plan.round_id} · session {event.session_id}"
+        elif isinstance(event, MicrophoneOpened):
+            self._level = event.level
+        elif isinstance(event, QuestionAsked):
+            q = event.prompt.question
+            self.query_one("#question", Static).update(
+                f"[b]Question {event.number}/{event.total}[/b]  [dim]{q.id}[/dim]\n{q.text}"
+            )
+            self._chat("interviewer", q.text)
+        elif isinstance(event, InterviewerTyping):
+            self._set("brain", "writing")
+            if self._typing is None:
+                self._typing = self._chat("interviewer", "")
+                self._typing.add_class("typing")
+            self._typing.append(event.delta)
+        elif isinstance(event, FollowUpAsked):
+            self.query_one("#question", Static).update(
+                f"[b]Follow-up {event.number}[/b]\n{event.prompt.text}"
+            )
+            if self._typing is not None:
+                self._typing.set_body(event.prompt.text)
+                self._typing.remove_class("typing")
+                self._typing = None
+            else:
+                self._chat("interviewer", event.prompt.text)
+            self._states["brain"] = self.app.settings.brain  # type: ignore[attr-defined]
+            self._render_states()
+        elif isinstance(event, Speaking):
+            self.query_one("#speaking", Static).update("🔊 speaking")
+            self._set("input", "muted")
+        elif isinstance(event, Listening):
+            self.query_one("#speaking", Static).update("")
+            self._set("input", "listening")
+            self.query_one("#partial", Static).update("")
+            self.answer_started, self.answer_length = time.monotonic(), None
+        elif isinstance(event, SegmentTranscribed):
+            partial = self.query_one("#partial", Static)
+            partial.update(f"{partial.content} {event.text}".strip())
+        elif isinstance(event, AnswerStarted):
+            self.query_one("#speaking", Static).update("")
+            self._set("input", "file")
+            self._set("stt", "working")
+            self.answer_started, self.answer_length = time.monotonic(), event.duration
+        elif isinstance(event, AnswerTranscribed):
+            self._typing = None
+            self.query_one("#partial", Static).update("")
+            self._chat("candidate", event.transcript.text)
+            if self._pending_note:
+                self._chat("notice", self._pending_note)
+                self._pending_note = None
+            self._set("input", "idle")
+            self._set("stt", "idle")
+        elif isinstance(event, TurnSaved):
+            self.answer_started = None
+            if event.delivery:  # shown under the answer, which is rendered next
+                self._pending_note = (
+                    f"turn {event.index} saved · {delivery_summary(event.delivery)}"
+                )
+        elif isinstance(event, NothingHeard):
+            self._chat("notice", "Nothing was heard; the question again.")
+        elif isinstance(event, BrainNotice):
+            if event.fell_back:
+                self._set("brain", "offline (fallback)")
+            self.notify(event.message, title="Interviewer", severity="warning", timeout=8)
+            self._chat("notice", event.message)
+        elif isinstance(event, SpeechUnavailable):
+            self.notify(f"{event.reason}; questions are shown as text.", severity="warning")
+        elif isinstance(event, RoundEndedEarly):
+            self._chat("notice", event.reason)
+        elif isinstance(event, FilesLeftOver):
+            self._chat("notice", f"Unused answer files: {', '.join(event.names)}")
+        elif isinstance(event, ScorecardSaved):
+            self._set("brain", "scored")

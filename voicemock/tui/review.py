@@ -1,0 +1,208 @@
+"""Review past sessions (transcripts with timestamps, audio, scorecards, exports) and progress."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from voicemock import resources
+from voicemock.tui.scorecard import ProgressPanel
+from voicemock.tui.widgets import clock
+
+ALL = "__all__"
+
+
+def round_options() -> list[tuple[str, str]]:
+    return [("All rounds", ALL)] + [(s.title, s.id) for s in resources.rubric().rounds]
+
+
+def turn_markup(turn: dict[str, Any]) -> str:
+    who = "Question" if turn["kind"] == "question" else "Follow-up"
+    lines = [f"[b]{turn['index']}. {who}[/b]  {escape(turn['prompt'])}"]
+    for seg in turn["segments"]:
+        lines.append(f"  [dim]{clock(seg['start'])}[/dim] {escape(seg['text'])}")
+    if not turn["segments"]:
+        lines.append(f"  {escape(turn['transcript'])}")
+    if turn.get("audio_path"):
+        lines.append(f"  [dim]♪ {turn.get('duration_s') or 0:.1f} s · p to play[/dim]")
+    return "\n".join(lines)
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("c", "scorecard", "Scorecard"),
+        Binding("p", "play", "Play answer"),
+        Binding("m", "export('md')", "Export Markdown"),
+        Binding("j", "export('json')", "Export JSON"),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    def __init__(self, session_id: str | None = None) -> None:
+        super().__init__()
+        self.wanted = session_id
+        self.session: dict[str, Any] | None = None
+        self._stop_playing = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Select(round_options(), value=ALL, allow_blank=False, compact=True, id="round-filter")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Label("Select a session", id="session-title", classes="section")
+        yield OptionList(id="turns")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "review"
+        table = self.query_one("#sessions", DataTable)
+        table.add_columns("Session", "Round", "Mode", "Status", "Score", "Verdict")
+        self.load_sessions()
+        table.focus()
+
+    def load_sessions(self) -> None:
+        choice = self.query_one("#round-filter", Select).value
+        round_id = None if choice in (ALL, Select.BLANK) else str(choice)
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            rows = store.list_sessions(round_id, limit=500)
+        for row in rows:
+            table.add_row(
+                row["id"],
+                row["round"],
+                row["mode"],
+                row["status"],
+                f"{row['overall']:.2f}" if row["overall"] is not None else "-",
+                row["recommendation"] or "-",
+                key=row["id"],
+            )
+        if self.wanted and self.wanted in {r["id"] for r in rows}:
+            table.move_cursor(row=table.get_row_index(self.wanted))
+            self.show_session(self.wanted)
+        elif rows:
+            self.show_session(rows[0]["id"])
+        else:
+            self.session = None
+            self.query_one("#session-title", Label).update("No sessions yet")
+            self.query_one("#turns", OptionList).clear_options()
+
+    @on(Select.Changed, "#round-filter")
+    def _filter(self) -> None:
+        self.wanted = None
+        self.load_sessions()
+
+    @on(DataTable.RowHighlighted, "#sessions")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value and (
+            self.session is None or self.session["id"] != event.row_key.value
+        ):
+            self.show_session(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _selected(self) -> None:
+        self.action_scorecard()
+
+    def show_session(self, session_id: str) -> None:
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            self.session = store.get_session(session_id)
+        s = self.session
+        score = (
+            f" · {s['scorecard']['overall']:.2f} {s['scorecard']['recommendation']}"
+            if s["scorecard"]
+            else ""
+        )
+        self.query_one("#session-title", Label).update(
+            f"{s['id']} · {s['round']} · {s['brain']} · {s['status']}{score}"
+        )
+        turns = self.query_one("#turns", OptionList)
+        turns.clear_options()
+        turns.add_options(
+            [Option(turn_markup(t), id=str(t["index"])) for t in s["turns"]]
+            or [Option("No answers were recorded.", disabled=True)]
+        )
+        turns.highlighted = 0 if s["turns"] else None
+
+    def _turn(self) -> dict[str, Any] | None:
+        if self.session is None or not self.session["turns"]:
+            return None
+        index = self.query_one("#turns", OptionList).highlighted or 0
+        return self.session["turns"][min(index, len(self.session["turns"]) - 1)]
+
+    def action_scorecard(self) -> None:
+        from voicemock.tui.scorecard import ScorecardScreen
+
+        if self.session is not None:
+            self.app.push_screen(ScorecardScreen(self.session["id"]))
+
+    def action_play(self) -> None:
+        turn = self._turn()
+        if turn is None or not turn.get("audio_path"):
+            self.notify("No recorded audio for this answer.", severity="warning")
+            return
+        self._stop_playing.set()
+        self._stop_playing = threading.Event()
+        self.notify(f"Playing answer {turn['index']} ({turn.get('duration_s') or 0:.1f} s)")
+        self._play(turn["audio_path"], self._stop_playing)
+
+    @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
+    def _play(self, path: str, stop: threading.Event) -> None:
+        from voicemock.audio.playback import play_file
+        from voicemock.errors import VoicemockError
+
+        try:
+            play_file(path, stop)
+        except VoicemockError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Cannot play", severity="error", timeout=8
+            )
+
+    def action_export(self, fmt: str) -> None:
+        if self.session is None:
+            return
+        path = self.app.export_session(self.session["id"], fmt)  # type: ignore[attr-defined]
+        self.notify(f"Saved {path}", title="Exported")
+
+    def action_leave(self) -> None:
+        self._stop_playing.set()
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._stop_playing.set()
+
+
+class ProgressScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, round_id: str | None = None) -> None:
+        super().__init__()
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Select(
+            round_options(),
+            value=self.round_id or ALL,
+            allow_blank=False,
+            compact=True,
+            id="progress-round",
+        )
+        yield VerticalScroll(ProgressPanel(self.round_id), id="progress-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "progress"
+
+    @on(Select.Changed, "#progress-round")
+    async def _round(self, event: Select.Changed) -> None:
+        self.round_id = None if event.value == ALL else str(event.value)
+        body = self.query_one("#progress-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(ProgressPanel(self.round_id))

@@ -1,0 +1,157 @@
+"""Scorecard: the verdict, each dimension with its quotes, what was missing, delivery, progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Sparkline, Static
+
+from voicemock.tui.widgets import VERDICT_STYLE, score_bar
+
+ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
+
+
+class DimensionView(Vertical):
+    """One rubric dimension: the bar, the quotes that earned it, what was missing."""
+
+    def __init__(self, dim_id: str, dim: dict[str, Any]) -> None:
+        super().__init__(classes="dimension")
+        self.dim_id = dim_id
+        self.dim = dim
+
+    def compose(self) -> ComposeResult:
+        dim = self.dim
+        title = escape(dim.get("title", self.dim_id))
+        line = f"[b]{score_bar(dim['score'])} {dim['score']}/4[/b]  {title}"
+        if dim.get("llm_score") is not None:
+            judged = f"LLM {dim['llm_score']} · offline {dim['offline_score']}"
+            line += (
+                f"  [$error]{judged} · disputed[/]"
+                if dim.get("disputed")
+                else f"  [dim]{judged}[/]"
+            )
+        yield Static(line)
+        for quote in dim.get("evidence", [])[:2]:
+            yield Static(f"“{escape(quote)}”", classes="quote")
+        for gap in dim.get("missing", [])[:2]:
+            yield Static(f"[$warning]missing:[/] {escape(gap)}", classes="gap")
+        for flag in dim.get("flags", [])[:2]:
+            yield Static(f"[$error]flag:[/] {escape(flag)}", classes="gap")
+
+
+def delivery_markup(d: dict[str, Any], notes: list[str]) -> str:
+    rows = [
+        (
+            "Pace",
+            f"{d['words_per_minute']:.0f} wpm · {d['words']} words · talk {d['talk_time_s']:.0f} s",
+        ),
+        ("First word", f"after {d['time_to_first_word_s']:.1f} s"),
+        ("Long pauses", f"{d['long_pauses']} (longest {d['longest_pause_s']:.1f} s)"),
+        ("Fillers", f"{d['fillers']} ({d['fillers_per_100_words']} per 100 words)"),
+        ("Hedges / commitments", f"{d['hedges']} / {d['commitments']}"),
+        ("Length", str(d["length"])),
+    ]
+    out = [f"  [b]{name:<22}[/b]{value}" for name, value in rows]
+    out += [f"  [$warning]•[/] {escape(n)}" for n in notes]
+    return "\n".join(out)
+
+
+class ProgressPanel(Vertical):
+    """Each dimension's scores across this round's sessions, as sparklines."""
+
+    def __init__(self, round_id: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        from voicemock.review import load_progress
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            result = load_progress(store, self.round_id)
+        if not result.sessions:
+            yield Static("No scored sessions yet.")
+            return
+        where = f"in {self.round_id}" if self.round_id else "across rounds"
+        yield Label(f"Progress {where}: {result.sessions} scored session(s)", classes="section")
+        with Horizontal(classes="trend"):
+            yield Static("Overall", classes="trend-name")
+            yield Sparkline(list(result.overall[-20:]), classes="trend-line")
+            yield Static(f"{result.overall[-1]:.2f}", classes="trend-value")
+        for trend in sorted(result.trends, key=lambda t: t.mean):
+            with Horizontal(classes="trend"):
+                yield Static(trend.title, classes="trend-name")
+                yield Sparkline([float(s) for s in trend.scores[-20:]], classes="trend-line")
+                yield Static(
+                    f"{trend.scores[-1]} {ARROWS[trend.direction]} {trend.direction}",
+                    classes="trend-value",
+                )
+        titles = {t.dimension: t.title for t in result.trends}
+        yield Static(
+            f"Strongest: {titles.get(result.strongest or '', '-')}   "
+            f"Weakest: {titles.get(result.weakest or '', '-')}"
+        )
+        if result.practise_next:
+            yield Static(f"[b]Practise next:[/b] {result.practise_next} ({result.reason})")
+
+
+class ScorecardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("m", "export('md')", "Export Markdown"),
+        Binding("j", "export('json')", "Export JSON"),
+        Binding("v", "app.review", "Review"),
+        Binding("n", "app.home", "New round"),
+        Binding("escape", "app.home", "Home", show=False),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            session = store.get_session(self.session_id)
+        self.session_id = session["id"]
+        card = session.get("scorecard")
+        yield Header()
+        with VerticalScroll(id="scorecard"):
+            if card is None:
+                yield Static("This session was not scored: it stopped before any answer.")
+            else:
+                style = VERDICT_STYLE.get(card["recommendation"], "b")
+                yield Static(
+                    f"[{style}]{card['recommendation'].upper()}[/]   overall "
+                    f"[b]{card['overall']:.2f}[/b] / 4   [dim]{session['round']} · "
+                    f"{card.get('brain', 'offline')} · rubric {card.get('rubric_version', '?')}[/]",
+                    id="verdict",
+                )
+                for dim_id, dim in card["dimensions"].items():
+                    yield DimensionView(dim_id, dim)
+                if card.get("missing_concepts"):
+                    yield Label("Concepts not explained", classes="section")
+                    yield Static("\n".join(f"  • {escape(c)}" for c in card["missing_concepts"]))
+                if card.get("hints"):
+                    yield Label("What a strong answer would add", classes="section")
+                    yield Static("\n".join(f"  • {escape(h)}" for h in card["hints"][:5]))
+                if card.get("delivery"):
+                    yield Label("Delivery", classes="section")
+                    yield Static(delivery_markup(card["delivery"], card.get("delivery_notes", [])))
+                for note in card.get("notes", []):
+                    yield Static(f"[$warning]Note:[/] {escape(note)}", classes="note")
+                if session.get("llm_calls"):
+                    from voicemock.core.report import usage_summary
+
+                    yield Static(f"[dim]LLM usage: {usage_summary(session['llm_calls'])}[/]")
+            yield ProgressPanel(session["round"], id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"scorecard · {self.session_id}"
+
+    def action_export(self, fmt: str) -> None:
+        path = self.app.export_session(self.session_id, fmt)  # type: ignore[attr-defined]
+        self.notify(f"Saved {path}", title="Exported")

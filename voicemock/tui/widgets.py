@@ -1,0 +1,64 @@
+"""Small widgets shared by the screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+VERDICT_STYLE = {
+    "strong hire": "bold $success",
+    "hire": "bold $success",
+    "no hire": "bold $error",
+    "strong no hire": "bold $error",
+}
+
+
+def score_bar(score: int, width: int = 4) -> str:
+    filled = max(0, min(width, int(score)))
+    return "█" * filled * 2 + "░" * (width - filled) * 2
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    return f"{int(seconds // 60):02d}:{int(seconds % 60):02d}"
+
+
+class LevelMeter(Static):
+    """The microphone's input level as a bar (speech sits around 0.05-0.3 RMS)."""
+
+    level: reactive[float] = reactive(0.0)
+
+    def render(self) -> Text:
+        width = 12
+        filled = min(width, int(round(min(1.0, self.level * 5) * width)))
+        text = Text("mic ")
+        text.append("▮" * filled, style="green" if filled < width else "red")
+        text.append("▯" * (width - filled), style="dim")
+        return text
+
+
+class ChatLine(Static):
+    """One line of the conversation: interviewer, candidate or a notice."""
+
+    def __init__(self, who: str, text: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.who = who
+        self.body = text
+        self.add_class(who)
+
+    def render(self) -> Text:
+        label = {"interviewer": "Interviewer", "candidate": "You", "notice": "·"}[self.who]
+        text = Text()
+        text.append(f"{label} ", style="bold")
+        text.append(self.body)
+        return text
+
+    def set_body(self, text: str) -> None:
+        self.body = text
+        self.refresh(layout=True)
+
+    def append(self, delta: str) -> None:
+        self.set_body(self.body + delta)
