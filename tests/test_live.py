@@ -231,3 +231,32 @@ def test_spoken_round_in_the_app(audio, tmp_path):
     assert session["mode"] == "live" and session["status"] == "complete"
     assert "transaction" in session["turns"][0]["transcript"].lower()
     assert Path(session["turns"][0]["audio_path"]).is_file()
+
+
+def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
+    """What Review's `p` runs: the recording is heard on the (virtual) speaker."""
+    import sys
+
+    code = (
+        "import sys; from voicemock.audio.playback import play_file; print(play_file(sys.argv[1]))"
+    )
+    with audio.monitor() as played:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(FIXTURES / "eo-weak.flac")],
+            env=isolated_env(tmp_path, base=audio.env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout) > 9.0  # seconds played: the whole answer
+    speaker = played[0]
+    assert float(np.sqrt(np.mean(speaker**2))) > 0.01
+    missing = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "gone.wav")],
+        env=isolated_env(tmp_path, base=audio.env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode != 0 and "the recording is missing" in missing.stderr
