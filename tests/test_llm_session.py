@@ -164,3 +164,24 @@ def test_doctor_reports_the_endpoint_and_the_model_it_serves(voicemock):
     assert "FAIL  LLM endpoint: cannot reach http://127.0.0.1:9/v1" in dead.stdout
     offline = voicemock("doctor")
     assert offline.code == 0 and "LLM: not configured" in offline.stdout
+
+
+def test_rescore_with_the_llm_keeps_the_offline_scores(voicemock, data_dir, monkeypatch):
+    from .tui_data import fill
+
+    ids = fill(data_dir, monkeypatch)
+    with ScriptedLLM() as server:
+        server.script("json", *(text(scorecard_json(3)) for _ in ids))
+        env = {"OPENAI_BASE_URL": server.url}
+        result = voicemock("rescore", "--all", "--brain", "llm", "--json", env=env)
+        requests = server.chat_requests()
+    assert result.code == 0, result.stderr
+    rescored = json.loads(result.stdout)
+    assert [r["after"]["brain"] for r in rescored] == [f"llm ({MODEL})"] * 3
+    assert all(r["before"]["brain"] == "offline" for r in rescored)
+    # The stored follow-up is part of the conversation the model scores.
+    last = json.loads(voicemock("show", ids[2], "--json").stdout)
+    follow_up = last["turns"][1]["prompt"]
+    assert follow_up in requests[-1].user
+    assert [c["purpose"] for c in last["llm_calls"]] == ["score"]
+    assert last["earlier_scorecards"][0]["brain"] == "offline"

@@ -44,7 +44,20 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any]
     session = store.get_session(session_id)
     if not session["turns"]:
         raise VoicemockError(f"session {session['id']} has no answers to score")
-    card = brain.score(session["round"], _exchanges(session)).to_dict()
+    remember = getattr(brain, "remember_follow_ups", None)
+    if remember is not None:  # an LLM scorer sees the follow-ups the candidate answered
+        for question_id in dict.fromkeys(t["question_id"] for t in session["turns"]):
+            remember(
+                question_id,
+                [t["prompt"] for t in session["turns"]
+                 if t["question_id"] == question_id and t["kind"] == "follow_up"],
+            )  # fmt: skip
+    try:
+        card = brain.score(session["round"], _exchanges(session)).to_dict()
+    finally:
+        drain = getattr(brain, "drain_usage", None)
+        if drain is not None:
+            store.add_llm_calls(session["id"], [u.to_dict() for u in drain()])
     deliveries = [Delivery.from_dict(t["delivery"]) for t in session["turns"] if t["delivery"]]
     card = scorecard_with_delivery(card, deliveries, resources.delivery_config().pace_wpm)
     store.save_scorecard(session["id"], card)

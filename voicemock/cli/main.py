@@ -606,6 +606,7 @@ def debrief(
 @click.argument("session_ids", nargs=-1, metavar="[ID]...")
 @click.option("--all", "all_sessions", is_flag=True, help="Re-score every stored session.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_brain_option
 @_data_dir_option
 @click.pass_context
 def rescore(
@@ -613,6 +614,8 @@ def rescore(
     session_ids: tuple[str, ...],
     all_sessions: bool,
     as_json: bool,
+    brain: str | None,
+    llm_model: str | None,
     data_dir: Path | None,
 ) -> None:
     """Score stored sessions again with the current rubric and brain.
@@ -622,19 +625,20 @@ def rescore(
     """
     if bool(session_ids) == all_sessions:
         raise UsageError("give session IDs or --all")
-    from voicemock import resources
-    from voicemock.core.brain import OfflineBrain
-    from voicemock.core.scoring import Scorer
+    from voicemock.cli.render import HeadlessRenderer
+    from voicemock.launch import make_brain
     from voicemock.review import rescore as rescore_session
 
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    settings = _settings(ctx, data_dir=data_dir, brain=brain, llm_model=llm_model)
+    render = HeadlessRenderer(to_stderr=True)
     results = []
-    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+    with _open_store(settings) as store:
         ids = list(session_ids) or [
             r["id"] for r in reversed(store.list_sessions(limit=100_000)) if r["turns"]
         ]
         for sid in ids:
-            before, after = rescore_session(store, sid, brain)
+            scorer, _ = make_brain(settings, render)  # a fresh brain for every session
+            before, after = rescore_session(store, sid, scorer)
             full_id = store.resolve_id(sid)
             results.append({"id": full_id, "before": before or None, "after": after})
             if not as_json:

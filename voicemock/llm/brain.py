@@ -130,6 +130,10 @@ class LLMBrain:
     def model(self) -> str:
         return self.client.model
 
+    def remember_follow_ups(self, question_id: str, texts: Sequence[str]) -> None:
+        """The follow-ups already asked for a question (when scoring a stored session)."""
+        self._asked_text[question_id] = list(texts)
+
     # -- usage ------------------------------------------------------------------------
     def drain_usage(self) -> list[Usage]:
         """Calls made since the last drain (the runner stores them with the session)."""
