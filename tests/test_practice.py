@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,50 @@ def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
     status, error = conn.execute("SELECT status, error FROM sessions").fetchone()
     assert status == "incomplete" and error == "interrupted"
     assert conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0] >= 1
+
+
+def test_quit_before_the_first_answer_stores_an_unscored_incomplete_session(tmp_path):
+    from voicemock.practice import RoundControl
+
+    control = RoundControl()
+    control.quit()
+    with Store(tmp_path) as store:
+        runner = PracticeRunner(
+            store,
+            transcriber=None,  # never reached: the round stops before any answer
+            brain=OfflineBrain(Scorer(resources.rubric())),
+            vocabulary=resources.vocabulary(),
+            control=control,
+        )
+        question = resources.bank().get("tech-exactly-once-payments")
+        session_id = runner.run("technical", [question], [FileSource(FIXTURES / "eo-weak.flac")])
+        session = store.get_session(session_id)
+    assert session["status"] == "incomplete" and "before any answer" in session["error"]
+    assert session["scorecard"] is None and session["turns"] == []
+
+
+def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
+    from voicemock.practice import PromptRepeated, RoundControl
+
+    control = RoundControl()
+    control.repeat_question()
+    events = []
+    with Store(tmp_path) as store:
+        runner = PracticeRunner(
+            store,
+            transcriber,
+            OfflineBrain(Scorer(resources.rubric())),
+            resources.vocabulary(),
+            on_event=events.append,
+            max_follow_ups=0,
+            control=control,
+        )
+        question = resources.bank().get("tech-exactly-once-payments")
+        sources = [FileSource(FIXTURES / n) for n in ("eo-weak.flac", "eo-first.flac")]
+        session_id = runner.run("technical", [question], sources)
+        session = store.get_session(session_id)
+    assert sum(isinstance(e, PromptRepeated) for e in events) == 1
+    (turn,) = session["turns"]
+    assert "transaction" in turn["transcript"].lower()  # the second answer, not the first
+    audio = Path(turn["audio_path"])
+    assert audio.is_file() and (audio.parent / "turn-01-dropped-1.wav").is_file()

@@ -319,6 +319,7 @@ class PracticeRunner:
         turn = 0
         last_turn: tuple[int, dict[str, Any], float] | None = None
         retries = dropped = 0
+        unanswered = False  # stopped before the first answer: nothing to score
         try:
             self._emit_all(session_id, session.start())
             while session.phase is Phase.AWAITING_ANSWER:
@@ -338,6 +339,9 @@ class PracticeRunner:
                     self.vocabulary,
                 )
                 if self.control.stop.is_set():
+                    if turn == 0:
+                        unanswered = True
+                        break
                     self._emit_all(session_id, session.end_early(STOPPED))
                     break
                 wav_path = self.store.audio_dir(session_id) / f"turn-{turn + 1:02d}.wav"
@@ -369,6 +373,9 @@ class PracticeRunner:
                     )
                     break
                 if not captured.heard and then != "continue":
+                    if then == "stay" and turn == 0:
+                        unanswered = True
+                        break
                     events = session.skip() if then == "next" else session.end_early(STOPPED)
                     self._emit_all(session_id, events)
                     continue
@@ -405,6 +412,11 @@ class PracticeRunner:
             self.store.finish_session(session_id, "incomplete", message)
             self.emit(SessionClosed(session_id, "incomplete", message))
             raise
+        if unanswered:
+            message = "stopped by the candidate before any answer; nothing to score"
+            self.store.finish_session(session_id, "incomplete", message)
+            self.emit(SessionClosed(session_id, "incomplete", message))
+            return session_id
         left = source.leftover()
         if left:
             self.emit(FilesLeftOver(left))

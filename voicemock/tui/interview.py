@@ -33,6 +33,7 @@ from voicemock.practice import (
     AnswerStarted,
     FilesLeftOver,
     NothingHeard,
+    PromptRepeated,
     RoundControl,
     ScorecardSaved,
     SessionOpened,
@@ -204,6 +205,12 @@ class InterviewScreen(Screen[None]):
         chat.scroll_end(animate=False)
         return line
 
+    def _drop_typing(self) -> None:
+        """A streamed follow-up that was never asked (the rubric saw no gap left)."""
+        if self._typing is not None:
+            self._typing.remove()
+            self._typing = None
+
     def _set(self, part: str, state: str) -> None:
         self._states[part] = state
         self._render_states()
@@ -235,6 +242,7 @@ class InterviewScreen(Screen[None]):
         elif isinstance(event, MicrophoneOpened):
             self._level = event.level
         elif isinstance(event, QuestionAsked):
+            self._drop_typing()
             q = event.prompt.question
             self.query_one("#question", Static).update(
                 f"[b]Question {event.number}/{event.total}[/b]  [dim]{q.id}[/dim]\n{q.text}"
@@ -291,6 +299,9 @@ class InterviewScreen(Screen[None]):
                 )
         elif isinstance(event, NothingHeard):
             self._chat("notice", "Nothing was heard; the question again.")
+        elif isinstance(event, PromptRepeated):
+            self.query_one("#partial", Static).update("")
+            self._chat("notice", "Asked again; the answer so far is set aside (its audio is kept).")
         elif isinstance(event, BrainNotice):
             if event.fell_back:
                 self._set("brain", "offline (fallback)")
@@ -303,4 +314,5 @@ class InterviewScreen(Screen[None]):
         elif isinstance(event, FilesLeftOver):
             self._chat("notice", f"Unused answer files: {', '.join(event.names)}")
         elif isinstance(event, ScorecardSaved):
+            self._drop_typing()
             self._set("brain", "scored")
