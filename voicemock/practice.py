@@ -504,8 +504,11 @@ class PracticeRunner:
         if self.voice is not None and hasattr(self.brain, "on_sentence") and then == "continue":
             self._streamed = StreamedSpeech(self.voice, self.emit)
             self.brain.on_sentence = self._streamed.put
+        # The answer is shown before the brain decides what comes next (an LLM may take a
+        # while, and its follow-up streams in after the answer it responds to).
+        self._emit_all(session_id, session.record(transcript))
         try:
-            events = session.answer(transcript, then=then)
+            events = session.advance(then)
         finally:
             if hasattr(self.brain, "on_sentence"):
                 self.brain.on_sentence = None

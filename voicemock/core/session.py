@@ -59,6 +59,7 @@ class InterviewSession:
         self._index = -1
         self._answers: list[list[str]] = []
         self._asked: list[list[str]] = []
+        self._recorded = False
 
     @property
     def exchanges(self) -> list[tuple[Question, list[str]]]:
@@ -71,31 +72,43 @@ class InterviewSession:
         return [RoundStarted(self.round_id, tuple(q.id for q in self.questions)), *self._next()]
 
     def answer(self, transcript: Transcript, *, then: str = "continue") -> list[Event]:
-        """Record the answer to the current prompt and move on.
+        """Record the answer to the current prompt and move on (``record`` + ``advance``)."""
+        return [*self.record(transcript), *self.advance(then)]
 
-        ``then`` is "continue" (a follow-up or the next question), "next" (the next
-        question without follow-ups: the candidate skipped ahead) or "stay" (record
-        only: the caller is about to end the round).
+    def record(self, transcript: Transcript) -> list[Event]:
+        """Record the answer to the current prompt; ``advance`` decides what comes next.
+
+        Two steps so a frontend can show the answer before the brain, which may take
+        a while (an LLM writing its follow-up), has decided on the next line.
         """
         if self.phase is not Phase.AWAITING_ANSWER or self.current is None:
             raise SessionStateError("no question is waiting for an answer")
+        if self._recorded:
+            raise SessionStateError("this answer is recorded already; advance first")
+        self._answers[self._index].append(transcript.text)
+        self._recorded = True
+        return [AnswerTranscribed(self.current, transcript)]
+
+    def advance(self, then: str = "continue") -> list[Event]:
+        """After an answer: ``then`` is "continue" (a follow-up or the next question),
+        "next" (the next question without follow-ups: the candidate skipped ahead) or
+        "stay" (nothing: the caller is about to end the round)."""
         if then not in {"continue", "next", "stay"}:
             raise ValueError(f"unknown then={then!r}")
-        prompt = self.current
-        self._answers[self._index].append(transcript.text)
-        events: list[Event] = [AnswerTranscribed(prompt, transcript)]
+        if not self._recorded or self.current is None:
+            raise SessionStateError("record an answer before moving on")
+        self._recorded = False
         if then == "stay":
-            return events
+            return []
+        prompt = self.current
         asked = self._asked[self._index]
         if then == "continue" and len(asked) < self.max_follow_ups:
             follow = self.brain.follow_up(prompt.question, self._answers[self._index], asked)
             if follow is not None:
                 asked.append(follow.concept_id or follow.text)
                 self.current = Prompt("follow_up", follow.text, prompt.question, follow.concept_id)
-                events.append(FollowUpAsked(self.current, len(asked)))
-                return events
-        events.extend(self._next())
-        return events
+                return [FollowUpAsked(self.current, len(asked))]
+        return self._next()
 
     def skip(self) -> list[Event]:
         """Leave the current question (and its follow-ups) and ask the next one."""
@@ -110,6 +123,7 @@ class InterviewSession:
         return [RoundEndedEarly(reason), *self._score()]
 
     def _next(self) -> list[Event]:
+        self._recorded = False
         self._index += 1
         if self._index >= len(self.questions):
             return self._score()
@@ -121,6 +135,7 @@ class InterviewSession:
         return [QuestionAsked(self.current, self._index + 1, len(self.questions))]
 
     def _score(self) -> list[Event]:
+        self._recorded = False
         self.phase = Phase.FINISHED
         self.current = None
         self.scorecard = self.brain.score(self.round_id, self.exchanges)
