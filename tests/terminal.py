@@ -31,9 +31,10 @@ class Terminal:
         )  # fmt: skip
 
     def screen(self) -> str:
-        return subprocess.run(
+        shown = subprocess.run(
             ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
-        ).stdout
+        )
+        return shown.stdout if shown.returncode == 0 else f"[tmux: {shown.stderr.strip()}]"
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout

@@ -207,8 +207,9 @@ def test_devices_lists_the_virtual_microphone(audio, tmp_path):
 def test_spoken_round_in_the_app(audio, tmp_path):
     """`voicemock practice --mic` in a terminal: the app listens, shows the level, scores."""
     audio.hush()
-    env = isolated_env(tmp_path, base=audio.env)
-    env.pop("NO_COLOR", None)
+    full = isolated_env(tmp_path, base=audio.env)
+    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
+    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
     answer = decode_file(FIXTURES / "eo-first.flac")
     args = [
         "practice", "--mic", "--round", "technical", "--question", "tech-exactly-once-payments",
