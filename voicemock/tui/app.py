@@ -52,14 +52,9 @@ class VoicemockApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------
     def action_home(self) -> None:
-        from voicemock.tui.home import HomeScreen
-
+        """Back to Home (the screen under everything else; it refreshes when resumed)."""
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if not isinstance(self.screen, HomeScreen):
-            self.pop_screen() if len(self.screen_stack) > 1 else None
-        if isinstance(self.screen, HomeScreen):
-            self.screen.refresh_sessions()
 
     def action_review(self, session_id: str | None = None) -> None:
         from voicemock.tui.review import ReviewScreen

@@ -104,6 +104,9 @@ class HomeScreen(Screen[None]):
         self.refresh_sessions()
         rounds.focus()
 
+    def on_screen_resume(self) -> None:
+        self.refresh_sessions()  # back from a round or a review: show what changed
+
     def refresh_sessions(self) -> None:
         table = self.query_one("#recent", DataTable)
         table.clear()
