@@ -200,3 +200,49 @@ def test_voicemock_opens_the_app_in_a_terminal(tmp_path, monkeypatch):
 def test_plain_voicemock_without_a_terminal_prints_help(voicemock):
     result = voicemock()
     assert result.code == 0 and "Start here:" in result.stdout
+
+
+@pytest.mark.slow
+async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch):
+    from voicemock.tui.widgets import ChatLine
+
+    from .llm_server import ScriptedLLM, status, text
+    from .test_llm import scorecard_json
+
+    follow = "Understood. What does that transaction cost the payments team in latency?"
+    with ScriptedLLM() as server:
+        server.script("stream", text(follow, chunk_delay_s=0.05))
+        server.script("json", text(scorecard_json(4)))
+        server.defaults["stream"] = status(503, "overloaded")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        app = app_for(tmp_path, transcriber, llm_retries=0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            home = app.screen
+            endpoint = str(home.query_one("#endpoint", Static).content)
+            assert endpoint == f"LLM: its first listed model at {server.url}"
+            await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
+            await pilot.click("#brain-llm")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+            interview = app.screen
+            lines: list[tuple[str, str]] = []
+
+            def done() -> bool:
+                if interview.is_attached:
+                    lines[:] = [(c.who, c.body) for c in interview.query(ChatLine)]
+                return isinstance(app.screen, ScorecardScreen)
+
+            await wait_for(pilot, done)
+            # The model's follow-up follows the answer it responds to; after the 503 the
+            # offline interviewer asks the second one and says so.
+            spoken = [(w, b) for w, b in lines if w != "notice"]
+            assert [w for w, _ in spoken] == ["interviewer", "candidate"] * 3
+            assert spoken[2][1] == follow
+            assert any("offline interviewer takes over" in b for w, b in lines if w == "notice")
+            verdict = str(app.screen.query_one("#verdict", Static).content)
+            assert "offline" in verdict  # scored offline after the fallback
+    with Store(tmp_path / "data") as store:
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+    assert session["brain"] == "llm" and session["status"] == "complete"
+    assert [c["ok"] for c in session["llm_calls"]] == [True, False]

@@ -41,7 +41,7 @@ def endpoint_label(settings: Any) -> str:
         config = resolve_llm_config(settings.llm_model, settings.llm_base_url)
     except VoicemockError:
         return "not configured: set OPENAI_API_KEY or OPENAI_BASE_URL"
-    return f"{config.model or 'server default'} at {config.endpoint}"
+    return f"{config.model or 'its first listed model'} at {config.endpoint}"
 
 
 class HomeScreen(Screen[None]):
