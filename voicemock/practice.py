@@ -412,6 +412,10 @@ class PracticeRunner:
             self.store.finish_session(session_id, "incomplete", message)
             self.emit(SessionClosed(session_id, "incomplete", message))
             raise
+        finally:
+            if self._streamed is not None:  # a follow-up that streamed but was never asked
+                self._streamed.finish()
+                self._streamed = None
         if unanswered:
             message = "stopped by the candidate before any answer; nothing to score"
             self.store.finish_session(session_id, "incomplete", message)
