@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import jiwer
@@ -261,3 +262,46 @@ def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
         timeout=60,
     )
     assert missing.returncode != 0 and "the recording is missing" in missing.stderr
+
+
+def test_losing_the_microphone_mid_answer_keeps_the_audio(tmp_path):
+    """The audio server dies while the candidate talks: one line, the WAV and session kept."""
+    stack = VirtualAudio(tmp_path / "audio").start()
+    try:
+        env = isolated_env(tmp_path, base=stack.env)
+        proc = subprocess.Popen(
+            [
+                *_voicemock_cmd(), "practice", "--mic", "--headless", "--json", "--no-speech",
+                "--round", "technical", "--question", "tech-exactly-once-payments",
+                "--end-silence", "10",
+            ],
+            env=env, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "Listening" in line:
+                break
+        stack.speak(decode_file(FIXTURES / "eo-first.flac")[: 16_000 * 4])
+        time.sleep(3)
+        assert stack.proc is not None
+        stack.proc.kill()  # the device disappears mid-answer
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError("voicemock hung after the microphone went away") from None
+    finally:
+        stack.stop()
+    assert proc.returncode == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("voicemock: error: the microphone stopped delivering audio"), err
+    from voicemock.store import Store
+
+    with Store(tmp_path / "data") as store:
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+        wav = store.audio_dir(row["id"]) / "turn-01.wav"
+    assert session["status"] == "incomplete" and "microphone" in session["error"]
+    samples = decode_file(wav)
+    assert samples.size > 16_000 * 2  # the seconds spoken before the loss are on disk
