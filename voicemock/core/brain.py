@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from voicemock.core.bank import Question
 from voicemock.core.ports import FollowUp
-from voicemock.core.scoring import Scorecard, Scorer
+from voicemock.core.scoring import Analysis, Scorecard, Scorer
 
 ESSENTIALS_COVERED = 0.75
 
@@ -23,7 +23,10 @@ class OfflineBrain:
     def follow_up(
         self, question: Question, answers: Sequence[str], asked: Sequence[str]
     ) -> FollowUp | None:
-        analysis = self.scorer.analyse(question, answers)
+        return self.follow_up_for(self.scorer.analyse(question, answers), asked)
+
+    def follow_up_for(self, analysis: Analysis, asked: Sequence[str]) -> FollowUp | None:
+        """``follow_up`` for answers already analysed (a caller that needs the analysis too)."""
         gaps = analysis.unexplained()
         # Essentials: most of the concepts, every heavyweight one, and at least one stated cost.
         if (

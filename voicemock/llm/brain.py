@@ -155,20 +155,17 @@ class LLMBrain:
     def follow_up(
         self, question: Question, answers: Sequence[str], asked: Sequence[str]
     ) -> FollowUp | None:
-        offline = self.offline.follow_up(question, answers, asked)
+        analysis = self.scorer.analyse(question, answers)
+        offline = self.offline.follow_up_for(analysis, asked)
         self.spoken_follow_up = None
         if self.fallback_reason is not None:
             return offline
         earlier = self._asked_text.setdefault(question.id, [])
-        conversation = [("Interviewer", question.text)]
-        for i, answer in enumerate(answers):
-            if i > 0 and i - 1 < len(earlier):
-                conversation.append(("Interviewer", earlier[i - 1]))
-            conversation.append(("Candidate", answer))
-        analysis = self.scorer.analyse(question, answers)
         gaps = [g.concept.name for g in analysis.unexplained()][:4]
         spec = self.scorer.rubric.round(question.round)
-        messages = self.persona.follow_up_messages(spec, question, conversation, gaps)
+        messages = self.persona.follow_up_messages(
+            spec, question, self._conversation(question, answers), gaps
+        )
         speaker = _SentenceFeed(self.on_sentence, self.on_event)
         try:
             text = self.client.complete(
