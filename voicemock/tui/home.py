@@ -28,6 +28,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from voicemock import resources
+from voicemock.tui.widgets import fill_sessions
 
 SURPRISE = "__surprise__"
 
@@ -96,32 +97,19 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#recent", DataTable)
-        table.add_columns("Session", "Round", "Brain", "Status", "Score", "Verdict")
         rounds = self.query_one("#rounds", OptionList)
         rounds.highlighted = 0
         self._show_round(resources.rubric().rounds[0].id)
-        self.refresh_sessions()
         rounds.focus()
 
     def on_screen_resume(self) -> None:
-        self.refresh_sessions()  # back from a round or a review: show what changed
+        # Shown first, or again after a round or a review: list what is stored now.
+        self.refresh_sessions()
 
     def refresh_sessions(self) -> None:
-        table = self.query_one("#recent", DataTable)
-        table.clear()
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             rows = store.list_sessions(limit=20)
-        for row in rows:
-            table.add_row(
-                row["id"],
-                row["round"],
-                row["brain"],
-                row["status"],
-                f"{row['overall']:.2f}" if row["overall"] is not None else "-",
-                row["recommendation"] or "-",
-                key=row["id"],
-            )
+        fill_sessions(self.query_one("#recent", DataTable), rows, "brain")
 
     # -- choices ----------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#rounds")

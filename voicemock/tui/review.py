@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from voicemock import resources
 from voicemock.tui.scorecard import ProgressPanel
-from voicemock.tui.widgets import clock
+from voicemock.tui.widgets import clock, fill_sessions
 
 ALL = "__all__"
 
@@ -62,28 +62,16 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "review"
-        table = self.query_one("#sessions", DataTable)
-        table.add_columns("Session", "Round", "Mode", "Status", "Score", "Verdict")
         self.load_sessions()
-        table.focus()
+        self.query_one("#sessions", DataTable).focus()
 
     def load_sessions(self) -> None:
         choice = self.query_one("#round-filter", Select).value
         round_id = None if choice in (ALL, Select.BLANK) else str(choice)
         table = self.query_one("#sessions", DataTable)
-        table.clear()
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             rows = store.list_sessions(round_id, limit=500)
-        for row in rows:
-            table.add_row(
-                row["id"],
-                row["round"],
-                row["mode"],
-                row["status"],
-                f"{row['overall']:.2f}" if row["overall"] is not None else "-",
-                row["recommendation"] or "-",
-                key=row["id"],
-            )
+        fill_sessions(table, rows, "mode")
         if self.wanted and self.wanted in {r["id"] for r in rows}:
             table.move_cursor(row=table.get_row_index(self.wanted))
             self.show_session(self.wanted)

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 VERDICT_STYLE = {
     "strong hire": "bold $success",
@@ -62,3 +62,21 @@ class ChatLine(Static):
 
     def append(self, delta: str) -> None:
         self.set_body(self.body + delta)
+
+
+def fill_sessions(table: DataTable[Any], rows: list[dict[str, Any]], third: str) -> None:
+    """Sessions as table rows keyed by id: id, round, ``third`` (a session field), status,
+    score and verdict. Adds the columns the first time."""
+    if not table.columns:
+        table.add_columns("Session", "Round", third.capitalize(), "Status", "Score", "Verdict")
+    table.clear()
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["round"],
+            row[third],
+            row["status"],
+            f"{row['overall']:.2f}" if row["overall"] is not None else "-",
+            row["recommendation"] or "-",
+            key=row["id"],
+        )
