@@ -242,25 +242,23 @@ def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
     code = (
         "import sys; from voicemock.audio.playback import play_file; print(play_file(sys.argv[1]))"
     )
-    with audio.monitor() as played:
-        proc = subprocess.run(
-            [sys.executable, "-c", code, str(FIXTURES / "eo-weak.flac")],
+
+    def play(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, str(path)],
             env=isolated_env(tmp_path, base=audio.env),
             capture_output=True,
             text=True,
             timeout=60,
         )
+
+    with audio.monitor() as played:
+        proc = play(FIXTURES / "eo-weak.flac")
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) > 9.0  # seconds played: the whole answer
     speaker = played[0]
     assert float(np.sqrt(np.mean(speaker**2))) > 0.01
-    missing = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "gone.wav")],
-        env=isolated_env(tmp_path, base=audio.env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = play(tmp_path / "gone.wav")
     assert missing.returncode != 0 and "the recording is missing" in missing.stderr
 
 

@@ -15,6 +15,7 @@ from voicemock.tui.home import HomeScreen
 from voicemock.tui.interview import ErrorModal, InterviewScreen
 from voicemock.tui.review import ProgressScreen, ReviewScreen
 from voicemock.tui.scorecard import ScorecardScreen
+from voicemock.tui.widgets import ChatLine
 
 from . import terminal
 from .conftest import FIXTURES, isolated_env
@@ -42,6 +43,26 @@ async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
     await pilot.pause(0.2)  # let the new screen finish mounting
 
 
+async def start_round(pilot) -> InterviewScreen:
+    """Start the round chosen on Home; returns the Interview screen once it is shown."""
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InterviewScreen))
+    return pilot.app.screen
+
+
+async def chat_until_scorecard(pilot, interview: InterviewScreen) -> list[tuple[str, str]]:
+    """The conversation as the Interview screen showed it, read until the scorecard opens."""
+    lines: list[tuple[str, str]] = []
+
+    def done() -> bool:
+        if interview.is_attached:
+            lines[:] = [(c.who, c.body) for c in interview.query(ChatLine)]
+        return isinstance(pilot.app.screen, ScorecardScreen)
+
+    await wait_for(pilot, done)
+    return lines
+
+
 async def choose(pilot, round_id: str, question: str, files: list[Path]) -> None:
     home = pilot.app.screen
     assert isinstance(home, HomeScreen)
@@ -58,17 +79,7 @@ async def test_a_replayed_round_from_home_to_scorecard_to_review(tmp_path, trans
     app = app_for(tmp_path, transcriber)
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-        interview = app.screen
-        lines: list[tuple[str, str]] = []
-
-        def conversation_done() -> bool:
-            if interview.is_attached:
-                lines[:] = [(c.who, c.body) for c in interview.query("ChatLine")]
-            return isinstance(app.screen, ScorecardScreen)
-
-        await wait_for(pilot, conversation_done)
+        lines = await chat_until_scorecard(pilot, await start_round(pilot))
         # The conversation was rendered as it happened: question, answers, follow-ups.
         assert [w for w, _ in lines if w != "notice"] == [
             "interviewer",
@@ -109,8 +120,7 @@ async def test_quit_mid_round_keeps_and_scores_what_was_answered(tmp_path, trans
     app = app_for(tmp_path, transcriber)
     async with app.run_test(size=(80, 24)) as pilot:
         await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await start_round(pilot)
         await wait_for(pilot, lambda: len(app.screen.query("ChatLine.candidate")) >= 1)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ScorecardScreen))
@@ -204,8 +214,6 @@ def test_plain_voicemock_without_a_terminal_prints_help(voicemock):
 
 @pytest.mark.slow
 async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch):
-    from voicemock.tui.widgets import ChatLine
-
     from .llm_server import ScriptedLLM, status, text
     from .test_llm import scorecard_json
 
@@ -222,17 +230,7 @@ async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch
             assert endpoint == f"LLM: its first listed model at {server.url}"
             await choose(pilot, "technical", QUESTION, [FIXTURES / n for n in ANSWERS])
             await pilot.click("#brain-llm")
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-            interview = app.screen
-            lines: list[tuple[str, str]] = []
-
-            def done() -> bool:
-                if interview.is_attached:
-                    lines[:] = [(c.who, c.body) for c in interview.query(ChatLine)]
-                return isinstance(app.screen, ScorecardScreen)
-
-            await wait_for(pilot, done)
+            lines = await chat_until_scorecard(pilot, await start_round(pilot))
             # The model's follow-up follows the answer it responds to; after the 503 the
             # offline interviewer asks the second one and says so.
             spoken = [(w, b) for w, b in lines if w != "notice"]

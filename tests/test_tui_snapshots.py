@@ -73,28 +73,29 @@ def test_interview(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_scorecard(snap_compare, app, size):
+def pushing(make_screen):
+    """run_before for snap_compare: push the screen ``make_screen(app)`` and let it draw."""
+
     async def run_before(pilot) -> None:
-        await pilot.app.push_screen(ScorecardScreen(pilot.app.session_ids[2]))
+        await pilot.app.push_screen(make_screen(pilot.app))
         await pilot.pause()
 
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_scorecard(snap_compare, app, size):
+    run_before = pushing(lambda app: ScorecardScreen(app.session_ids[2]))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_review(snap_compare, app, size):
-    async def run_before(pilot) -> None:
-        await pilot.app.push_screen(ReviewScreen(pilot.app.session_ids[2]))
-        await pilot.pause()
-
+    run_before = pushing(lambda app: ReviewScreen(app.session_ids[2]))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_progress(snap_compare, app, size):
-    async def run_before(pilot) -> None:
-        await pilot.app.push_screen(ProgressScreen("technical"))
-        await pilot.pause()
-
+    run_before = pushing(lambda app: ProgressScreen("technical"))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
