@@ -244,3 +244,16 @@ async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch
         session = store.get_session(row["id"])
     assert session["brain"] == "llm" and session["status"] == "complete"
     assert [c["ok"] for c in session["llm_calls"]] == [True, False]
+
+
+async def test_an_export_that_cannot_be_written_is_a_toast_not_a_crash(tmp_path, monkeypatch):
+    fill(tmp_path / "data", monkeypatch)
+    (tmp_path / "data" / "exports").write_text("a file where the exports folder should be")
+    app = app_for(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), 5)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert any("cannot write" in str(n.message) for n in app._notifications)

@@ -533,11 +533,11 @@ def export(
     ctx: click.Context, session_id: str, fmt: str, output: Path | None, data_dir: Path | None
 ) -> None:
     """Export a session as Markdown (for people) or JSON (for programs)."""
-    from voicemock.core.report import session_json, session_markdown
+    from voicemock.core.report import session_report
 
     with _open_store(_settings(ctx, data_dir=data_dir)) as store:
         session = store.get_session(session_id)
-    text = session_json(session) if fmt == "json" else session_markdown(session)
+    text = session_report(session, fmt)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -128,3 +128,8 @@ def session_markdown(session: dict[str, Any]) -> str:
 
 def session_json(session: dict[str, Any]) -> str:
     return json.dumps(session, indent=2, ensure_ascii=False) + "\n"
+
+
+def session_report(session: dict[str, Any], fmt: str) -> str:
+    """The session as an export: ``fmt`` "md" (Markdown) or "json"."""
+    return session_json(session) if fmt == "json" else session_markdown(session)

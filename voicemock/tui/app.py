@@ -88,15 +88,17 @@ class VoicemockApp(App[None]):
             self.action_toggle_theme,
         )
 
-    def export_session(self, session_id: str, fmt: str) -> Path:
-        """Write a session as Markdown or JSON under <data dir>/exports; returns the path."""
-        from voicemock.core.report import session_json, session_markdown
+    def export_session(self, session_id: str, fmt: str) -> None:
+        """Write a session as Markdown or JSON under <data dir>/exports and say where."""
+        from voicemock.core.report import session_report
 
         with self.open_store() as store:
             session = store.get_session(session_id)
-        folder = self.data_dir / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{session['id']}.{fmt}"
-        text = session_json(session) if fmt == "json" else session_markdown(session)
-        path.write_text(text, encoding="utf-8")
-        return path
+        path = self.data_dir / "exports" / f"{session['id']}.{fmt}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(session_report(session, fmt), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"{path}: cannot write ({exc.strerror})", title="Export", severity="error")
+            return
+        self.notify(f"Saved {path}", title="Exported")

@@ -155,8 +155,7 @@ class ReviewScreen(Screen[None]):
     def action_export(self, fmt: str) -> None:
         if self.session is None:
             return
-        path = self.app.export_session(self.session["id"], fmt)  # type: ignore[attr-defined]
-        self.notify(f"Saved {path}", title="Exported")
+        self.app.export_session(self.session["id"], fmt)  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
         self._stop_playing.set()

@@ -153,5 +153,4 @@ class ScorecardScreen(Screen[None]):
         self.sub_title = f"scorecard · {self.session_id}"
 
     def action_export(self, fmt: str) -> None:
-        path = self.app.export_session(self.session_id, fmt)  # type: ignore[attr-defined]
-        self.notify(f"Saved {path}", title="Exported")
+        self.app.export_session(self.session_id, fmt)  # type: ignore[attr-defined]
