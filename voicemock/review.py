@@ -65,10 +65,6 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any]
 
 
 def load_progress(store: Store, round_id: str | None = None) -> Progress:
-    rows = [r for r in store.list_sessions(round_id, limit=100_000) if r["overall"] is not None]
+    rows = store.latest_scorecards(round_id)
     rows.reverse()  # oldest first
-    scored = [
-        ScoredSession(r["id"], r["round"], r["started_at"], store.get_session(r["id"])["scorecard"])
-        for r in rows
-    ]
-    return progress(scored)
+    return progress([ScoredSession(r["id"], r["round"], r["started_at"], r["card"]) for r in rows])

@@ -576,10 +576,8 @@ def debrief(
                     )
                 chosen[session["round"]] = (session["id"], session["scorecard"])
         else:
-            for row in store.list_sessions(limit=10_000):
-                if row["overall"] is not None and row["round"] not in chosen:
-                    session = store.get_session(row["id"])
-                    chosen[row["round"]] = (row["id"], session["scorecard"])
+            for row in store.latest_scorecards():
+                chosen.setdefault(row["round"], (row["id"], row["card"]))
     if not chosen:
         raise VoicemockError("no scored sessions yet; practise a round first (voicemock practice)")
     result = build_debrief(chosen)

@@ -245,6 +245,29 @@ class Store:
         params.append(limit)
         return [dict(r) for r in self.conn.execute(sql, params)]
 
+    def latest_scorecards(self, round_id: str | None = None) -> list[dict[str, Any]]:
+        """Each scored session's latest scorecard, newest session first (as list_sessions):
+        ``id``, ``round``, ``started_at`` and ``card``, in one query."""
+        sql = (
+            "SELECT s.id, s.round, s.started_at, c.data, c.created_at FROM sessions s"
+            " JOIN scorecards c ON c.id ="
+            " (SELECT MAX(id) FROM scorecards WHERE session_id = s.id)"
+        )
+        params: list[Any] = []
+        if round_id:
+            sql += " WHERE s.round = ?"
+            params.append(round_id)
+        sql += " ORDER BY s.started_at DESC, s.rowid DESC"
+        return [
+            {
+                "id": r["id"],
+                "round": r["round"],
+                "started_at": r["started_at"],
+                "card": json.loads(r["data"]) | {"scored_at": r["created_at"]},
+            }
+            for r in self.conn.execute(sql, params)
+        ]
+
     def get_session(self, session_id: str) -> dict[str, Any]:
         """The whole session as plain data: the shape of ``voicemock export --format json``."""
         session_id = self.resolve_id(session_id)
