@@ -51,15 +51,23 @@ async def start_round(pilot) -> InterviewScreen:
 
 
 async def chat_until_scorecard(pilot, interview: InterviewScreen) -> list[tuple[str, str]]:
-    """The conversation as the Interview screen showed it, read until the scorecard opens."""
+    """The conversation as the Interview screen showed it, read until the scorecard opens.
+
+    The chat is read right after each event the round renders: the last answer and the
+    switch to the scorecard can come within one poll of each other."""
     lines: list[tuple[str, str]] = []
+    show = interview.show
 
-    def done() -> bool:
-        if interview.is_attached:
-            lines[:] = [(c.who, c.body) for c in interview.query(ChatLine)]
-        return isinstance(pilot.app.screen, ScorecardScreen)
+    def read() -> None:
+        lines[:] = [(c.who, c.body) for c in interview.query(ChatLine)]
 
-    await wait_for(pilot, done)
+    def show_and_read(event: object) -> None:
+        show(event)
+        read()
+
+    interview.show = show_and_read  # type: ignore[method-assign]
+    read()
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ScorecardScreen))
     return lines
 
 
