@@ -14,12 +14,16 @@ AVAILABLE = shutil.which("tmux") is not None
 
 
 class Terminal:
-    """``voicemock ARGS`` in a detached tmux session of the given size."""
+    """``voicemock ARGS`` (or another program) in a detached tmux session of the given size."""
 
-    def __init__(self, args: list[str], env: dict[str, str], size=(80, 24)) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], size=(80, 24), program: list[str] | None = None
+    ) -> None:
+        """``program`` (default: the installed voicemock) runs with ``args``."""
         self.name = f"vm-{uuid.uuid4().hex[:8]}"
         passed = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k != "TMUX")
-        command = " ".join(shlex.quote(a) for a in [*_voicemock_cmd(), *args])
+        program = _voicemock_cmd() if program is None else program
+        command = " ".join(shlex.quote(a) for a in [*program, *args])
         subprocess.run(
             [
                 "tmux", "new-session", "-d", "-s", self.name,

@@ -303,3 +303,44 @@ def test_losing_the_microphone_mid_answer_keeps_the_audio(tmp_path):
     assert session["status"] == "incomplete" and "microphone" in session["error"]
     samples = decode_file(wav)
     assert samples.size > 16_000 * 2  # the seconds spoken before the loss are on disk
+
+
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_losing_the_microphone_in_the_app_is_a_modal_on_a_clean_screen(tmp_path):
+    """The audio server dies mid-answer in the app: a modal names the cause and what was kept,
+    and nothing the audio libraries print lands on the screen."""
+    stack = VirtualAudio(tmp_path / "audio").start()
+    full = isolated_env(tmp_path, base=stack.env)
+    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
+    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    args = [
+        "practice", "--mic", "--round", "technical", "--question", "tech-exactly-once-payments",
+        "--no-speech", "--end-silence", "10",
+    ]  # fmt: skip
+    try:
+        with terminal.Terminal(args, env, size=(120, 40)) as term:
+            term.wait_for("input listening", 120)
+            stack.speak(decode_file(FIXTURES / "eo-first.flac")[: 16_000 * 4])
+            time.sleep(3)
+            assert stack.proc is not None
+            stack.proc.kill()  # the device disappears mid-answer
+            modal = term.wait_for("The round stopped", 60)
+            time.sleep(1)  # whatever PortAudio prints on the loss comes right after it
+            modal = term.screen()
+            assert "microphone stopped delivering audio" in modal
+            assert "marked incomplete" in modal
+            for stray in ("Expression", "ALSA lib", "pa_linux_alsa", "PaAlsa"):
+                assert stray not in modal, modal
+            term.keys("Escape")
+            term.keys("C-q")
+            term.wait_for("EXITED-0", 15)
+    finally:
+        stack.stop()
+    from voicemock.store import Store
+
+    with Store(tmp_path / "data") as store:
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+        wav = store.audio_dir(row["id"]) / "turn-01.wav"
+    assert session["status"] == "incomplete" and "microphone" in session["error"]
+    assert decode_file(wav).size > 16_000 * 2

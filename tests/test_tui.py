@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -215,9 +216,60 @@ def test_voicemock_opens_the_app_in_a_terminal(tmp_path, monkeypatch):
         term.wait_for("EXITED-0", 10)
 
 
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_the_app_draws_on_the_terminal_when_standard_error_is_a_file(tmp_path):
+    from .conftest import _voicemock_cmd
+
+    env = isolated_env(tmp_path, tmp_path / "data")
+    keep = {k: env[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "PATH", "HOME")}
+    errors = tmp_path / "errors.txt"
+    program = ["sh", "-c", 'exec "$@" 2>"$0"', str(errors), *_voicemock_cmd()]
+    with terminal.Terminal([], keep, program=program) as term:
+        term.wait_for("Start round")
+        term.keys("C-q")
+        term.wait_for("EXITED-0", 10)
+    assert errors.read_text() == ""
+
+
 def test_plain_voicemock_without_a_terminal_prints_help(voicemock):
     result = voicemock()
     assert result.code == 0 and "Start here:" in result.stdout
+
+
+CRASHING_APP = """
+import os, sys
+from voicemock.config import Settings
+from voicemock.tui import run_app
+from voicemock.tui.home import HomeScreen
+
+def crash(self):
+    key = os.environ["OPENAI_API_KEY"]  # shown among the crash report's local variables
+    os.write(2, b"ALSA lib pcm.c:8570: what a native library prints\\n")
+    raise RuntimeError("Home could not be drawn")
+
+HomeScreen.on_mount = crash
+sys.exit(run_app(Settings(data_dir=sys.argv[1])))
+"""
+
+
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_a_crash_in_the_app_is_reported_after_the_terminal_is_restored(tmp_path):
+    """What native libraries print goes to the log, not the screen; a crash report is printed
+    once the app has closed, and the API key is taken out of both."""
+    import sys
+
+    key = "sk-test-" + "k3y" * 10
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHING_APP)
+    data = tmp_path / "data"
+    env = {"OPENAI_API_KEY": key, "PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    with terminal.Terminal([str(script), str(data)], env, (120, 40), [sys.executable]) as term:
+        shown = term.wait_for("EXITED-1", 30)
+    assert "RuntimeError: Home could not be drawn" in shown
+    assert f"(this report is also in {data / 'logs' / 'app.log'})" in shown
+    log = (data / "logs" / "app.log").read_text()
+    assert "ALSA lib pcm.c:8570" in log and "RuntimeError: Home could not be drawn" in log
+    assert key not in shown and key not in log and key[:8] + "k3y" not in log
 
 
 @pytest.mark.slow

@@ -193,7 +193,7 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
     """
     from voicemock.tui import run_app
 
-    run_app(_settings(ctx, data_dir=data_dir))
+    ctx.exit(run_app(_settings(ctx, data_dir=data_dir)))
 
 
 @cli.command()
@@ -353,8 +353,7 @@ def practice(
     if not headless and not as_json and _interactive():
         from voicemock.tui import run_app
 
-        run_app(settings, plan=plan)
-        return
+        ctx.exit(run_app(settings, plan=plan))
     control = RoundControl()
     if mic:
         _watch_enter(control.finish)

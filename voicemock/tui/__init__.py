@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 
-def run_app(settings: Any, plan: Any = None) -> None:
-    """Open the app on Home, or straight on the Interview screen for ``plan``."""
-    from voicemock.tui.app import VoicemockApp
+def run_app(settings: Any, plan: Any = None) -> int:
+    """Open the app on Home, or straight on the Interview screen for ``plan``.
 
-    VoicemockApp(settings, plan=plan).run()
+    What native libraries print while it runs goes to ``<data dir>/logs/app.log``, not onto
+    the screen; if the app crashes, its report is printed once the terminal is restored.
+    Returns the exit status: 0, or 1 after a crash."""
+    from voicemock.tui.app import VoicemockApp
+    from voicemock.tui.terminal import driver_drawing_on, redact_log_since, stderr_to_log
+
+    log = Path(settings.resolved_data_dir) / "logs" / "app.log"
+    start = log.stat().st_size if log.is_file() else 0
+    with stderr_to_log(log) as terminal:
+        driver = driver_drawing_on(terminal) if terminal is not None else None
+        app = VoicemockApp(settings, plan=plan, driver_class=driver)
+        app.run()
+    written = redact_log_since(log, start)
+    if app.return_code and written.strip():
+        sys.stderr.write(written.rstrip() + f"\n(this report is also in {log})\n")
+    return app.return_code or 0

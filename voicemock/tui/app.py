@@ -26,8 +26,15 @@ class VoicemockApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Any, *, plan: Any = None, transcriber: Any = None) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        plan: Any = None,
+        transcriber: Any = None,
+        driver_class: Any = None,
+    ) -> None:
+        super().__init__(driver_class=driver_class)
         self.settings = settings
         self.plan = plan
         self.transcriber = transcriber
