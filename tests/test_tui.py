@@ -236,6 +236,17 @@ def test_plain_voicemock_without_a_terminal_prints_help(voicemock):
     assert result.code == 0 and "Start here:" in result.stdout
 
 
+def test_a_corrupt_session_store_is_one_line_not_a_crash_in_the_app(voicemock, data_dir):
+    data_dir.mkdir()
+    (data_dir / "voicemock.db").write_bytes(b"this is not a database" * 200)
+    result = voicemock("tui")
+    assert result.code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"voicemock: error: {data_dir}: cannot open the session store (file is not a database); "
+        "pick another folder with --data-dir"
+    ]
+
+
 CRASHING_APP = """
 import os, sys
 from voicemock.config import Settings

@@ -13,9 +13,12 @@ def run_app(settings: Any, plan: Any = None) -> int:
     What native libraries print while it runs goes to ``<data dir>/logs/app.log``, not onto
     the screen; if the app crashes, its report is printed once the terminal is restored.
     Returns the exit status: 0, or 1 after a crash."""
+    from voicemock.store import Store
     from voicemock.tui.app import VoicemockApp
     from voicemock.tui.terminal import driver_drawing_on, redact_log_since, stderr_to_log
 
+    with Store(settings.resolved_data_dir):
+        pass  # a data folder that cannot be used is one line here, not a crash in the app
     log = Path(settings.resolved_data_dir) / "logs" / "app.log"
     start = log.stat().st_size if log.is_file() else 0
     with stderr_to_log(log) as terminal:
