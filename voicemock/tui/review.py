@@ -66,8 +66,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#sessions", DataTable).focus()
 
     def load_sessions(self) -> None:
-        choice = self.query_one("#round-filter", Select).value
-        round_id = None if choice in (ALL, Select.BLANK) else str(choice)
+        select = self.query_one("#round-filter", Select)
+        round_id = None if select.is_blank() or select.value == ALL else str(select.value)
         table = self.query_one("#sessions", DataTable)
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             rows = store.list_sessions(round_id, limit=500)
