@@ -235,6 +235,45 @@ def test_spoken_round_in_the_app(audio, tmp_path):
     assert Path(session["turns"][0]["audio_path"]).is_file()
 
 
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_a_spoken_round_started_from_home_on_a_chosen_microphone(audio, tmp_path):
+    """Home, by keyboard alone: Microphone, the PulseAudio input picked from the list, start;
+    the answer spoken into it is transcribed and stored."""
+    audio.hush()
+    full = isolated_env(tmp_path, base=audio.env)
+    Path(full["VOICEMOCK_CONFIG"]).write_text("max_follow_ups = 0\nquestions = 1\n")
+    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
+    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    with terminal.Terminal([], env, size=(100, 30)) as term:
+        term.wait_for("Start round")
+        term.keys("Tab", "Tab", "Enter")  # round list -> question -> answer mode: Microphone
+        term.wait_for("microphone (", 20)  # the inputs PortAudio found are listed
+        term.keys("Tab", "Enter")
+        listed = term.wait_for("pulse")
+        assert "System default microphone" in listed
+        term.keys("Down", "Enter")
+        deadline = time.monotonic() + 10
+        while "System default microphone" in term.screen():  # the list has closed on "pulse"
+            assert time.monotonic() < deadline, term.screen()
+            time.sleep(0.2)
+        term.keys("C-s")
+        assert "Listening on pulse" in term.wait_for("Listening on pulse", 60)
+        term.wait_for("input listening", 120)
+        audio.speak(decode_file(FIXTURES / "eo-first.flac"))
+        card = term.wait_for("overall", 180)
+        assert "Technical" in card or "Product" in card or "overall" in card
+        term.keys("C-q")
+        term.wait_for("EXITED-0", 15)
+    audio.hush()
+    from voicemock.store import Store
+
+    with Store(tmp_path / "data") as store:
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+    assert session["mode"] == "live" and session["status"] == "complete"
+    assert "transaction" in session["turns"][0]["transcript"].lower()
+
+
 def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
     """What Review's `p` runs: the recording is heard on the (virtual) speaker."""
     import sys

@@ -164,6 +164,53 @@ async def test_home_refuses_to_start_without_answer_files(tmp_path):
         assert any("answer files" in str(n.message) for n in app._notifications)
 
 
+async def test_home_lists_the_microphones_and_the_round_uses_the_chosen_one(tmp_path, monkeypatch):
+    from voicemock.audio import devices
+
+    found = [
+        devices.Device(0, "USB headset", 1, 2, 48_000.0, False, False),
+        devices.Device(1, "Speakers", 0, 2, 48_000.0, False, True),
+        devices.Device(2, "Laptop microphone", 2, 0, 44_100.0, True, False),
+    ]
+    calls: list[int] = []
+    monkeypatch.setattr(devices, "list_devices", lambda: calls.append(1) or found)
+    app = app_for(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        picker = home.query_one("#input-device", Select)
+        assert not picker.display and not calls  # nothing is asked of PortAudio for files
+        await pilot.click("#mode-mic")
+        await wait_for(pilot, lambda: len(picker._options) == 3, 10)  # blank + two inputs
+        assert [str(label) for label, _ in picker._options[1:]] == [
+            "USB headset",
+            "Laptop microphone (the default)",
+        ]
+        assert picker.display and not home.query_one("#replay-files").display
+        assert home.build_plan().input_device is None  # the system default until one is picked
+        picker.value = "USB headset"
+        plan = home.build_plan()
+        assert plan.mic and plan.input_device == "USB headset" and not plan.replay
+        await pilot.click("#mode-files")
+        await pilot.click("#mode-mic")
+        assert calls == [1]  # listed once per visit to Home
+
+
+async def test_home_without_a_microphone_says_so(tmp_path, monkeypatch):
+    from voicemock.audio import devices
+
+    def no_portaudio() -> list[devices.Device]:
+        raise devices.AudioDeviceError("the PortAudio library is missing (test)")
+
+    monkeypatch.setattr(devices, "list_devices", no_portaudio)
+    app = app_for(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#mode-mic")
+        await wait_for(pilot, lambda: bool(app._notifications), 10)
+        assert "PortAudio library is missing" in str(list(app._notifications)[0].message)
+        picker = app.screen.query_one("#input-device", Select)
+        assert picker.prompt == "No microphone found"
+
+
 async def test_review_filters_by_round_and_opens_a_scorecard(tmp_path, monkeypatch):
     ids = fill(tmp_path / "data", monkeypatch)
     app = app_for(tmp_path)

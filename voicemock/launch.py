@@ -146,7 +146,7 @@ def run_practice(
                 from voicemock.live import LiveAnswers
                 from voicemock.tts import InterviewerVoice, Speaker
 
-                emit(MicrophoneOpened(microphone.name, lambda: microphone.level))
+                emit(MicrophoneOpened(microphone.device_name, lambda: microphone.level))
                 if not plan.no_speech:
                     speaker = Speaker(
                         settings.resolved_data_dir / "tts-cache",

@@ -26,6 +26,8 @@ class MicSource:
     def __init__(self, device: int | None = None, block_ms: int = 32) -> None:
         self.sd = sounddevice()
         self.device = device
+        self.device_name = "the default microphone"
+        """What PortAudio calls the device, once it is open."""
         self.muted = threading.Event()
         self.level = 0.0
         self.failed: str | None = None
@@ -68,6 +70,7 @@ class MicSource:
                 finished_callback=self._finished,
             )
             self._stream.start()
+            self.device_name = str(sd.query_devices(self._stream.device)["name"])
         except sd.PortAudioError as exc:
             raise AudioDeviceError(
                 f"cannot open the microphone ({exc}); is another program using it? {NO_DEVICE_HINT}"

@@ -45,6 +45,11 @@ def endpoint_label(settings: Any) -> str:
     return f"{config.model or 'its first listed model'} at {config.endpoint}"
 
 
+def _input_label(device: Any) -> str:
+    default = device.is_default_input and device.name.lower() != "default"
+    return f"{device.name} (the default)" if default else device.name
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start round", priority=True),
@@ -83,6 +88,9 @@ class HomeScreen(Screen[None]):
                     id="replay-files",
                     compact=True,
                 )
+                yield Select[str](
+                    [], prompt="System default microphone", compact=True, id="input-device"
+                )
                 with Horizontal(classes="choice"):
                     yield Label("Brain", classes="choice-label")
                     with RadioSet(id="brain", compact=True):
@@ -97,6 +105,7 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#input-device").display = False
         rounds = self.query_one("#rounds", OptionList)
         rounds.highlighted = 0
         self._show_round(resources.rubric().rounds[0].id)
@@ -139,7 +148,40 @@ class HomeScreen(Screen[None]):
 
     @on(RadioSet.Changed, "#mode")
     def _mode_changed(self) -> None:
-        self.query_one("#replay-files").display = self._files_mode
+        files = self._files_mode
+        self.query_one("#replay-files").display = files
+        self.query_one("#input-device").display = not files
+        if not files and not self._inputs_listed:
+            self._inputs_listed = True
+            self.run_worker(
+                self._list_inputs, thread=True, group="devices", name="devices", exit_on_error=False
+            )
+
+    _inputs_listed = False
+
+    def _list_inputs(self) -> None:
+        """On a worker: PortAudio can take a moment to list what the audio server offers."""
+        from voicemock.audio.devices import list_devices
+        from voicemock.errors import VoicemockError
+
+        try:
+            devices = [d for d in list_devices() if d.inputs > 0]
+        except VoicemockError as exc:
+            self.app.call_from_thread(self._no_inputs, str(exc))
+            return
+        self.app.call_from_thread(self._show_inputs, devices)
+
+    def _show_inputs(self, devices: list[Any]) -> None:
+        if not devices:
+            self._no_inputs("no microphone found; plug one in, or answer from audio files")
+            return
+        select = self.query_one("#input-device", Select)
+        select.set_options([(_input_label(d), d.name) for d in devices])
+        select.prompt = f"System default microphone ({len(devices)} found)"
+
+    def _no_inputs(self, reason: str) -> None:
+        self.query_one("#input-device", Select).prompt = "No microphone found"
+        self.notify(reason, title="Microphone", severity="warning", timeout=8)
 
     @property
     def _files_mode(self) -> bool:
@@ -166,9 +208,10 @@ class HomeScreen(Screen[None]):
         from voicemock.launch import PracticePlan
 
         round_id = self.round_id
-        choice = self.query_one("#question", Select).value
+        select = self.query_one("#question", Select)
+        choice = select.value
         pool = list(resources.bank().for_round(round_id))
-        if choice == SURPRISE or choice is Select.BLANK:
+        if select.is_blank() or choice == SURPRISE:
             questions = random.sample(pool, min(self.app.settings.questions, len(pool)))  # type: ignore[attr-defined]
         else:
             questions = [resources.bank().get(str(choice))]
@@ -182,7 +225,14 @@ class HomeScreen(Screen[None]):
                 if not path.is_file():
                     raise ValueError(f"{path}: no such file")
                 replay.append(path)
-        return PracticePlan(round_id, questions, replay=replay, mic=not self._files_mode)
+        device = self.query_one("#input-device", Select)
+        return PracticePlan(
+            round_id,
+            questions,
+            replay=replay,
+            mic=not self._files_mode,
+            input_device=None if device.is_blank() else str(device.value),
+        )
 
     def action_start(self) -> None:
         from dataclasses import replace

@@ -241,6 +241,7 @@ class InterviewScreen(Screen[None]):
             self.sub_title = f"{self.plan.round_id} · session {event.session_id}"
         elif isinstance(event, MicrophoneOpened):
             self._level = event.level
+            self.notify(f"Listening on {event.name}", title="Microphone", timeout=4)
         elif isinstance(event, QuestionAsked):
             self._drop_typing()
             q = event.prompt.question
