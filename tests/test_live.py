@@ -244,14 +244,17 @@ def test_a_spoken_round_started_from_home_on_a_chosen_microphone(audio, tmp_path
     Path(full["VOICEMOCK_CONFIG"]).write_text("max_follow_ups = 0\nquestions = 1\n")
     env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
     env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    listed = subprocess.run(
+        [*_voicemock_cmd(), "devices", "--json"], env=audio.env, capture_output=True, timeout=60
+    )
+    inputs = [d["name"] for d in json.loads(listed.stdout) if d["inputs"] > 0]
     with terminal.Terminal([], env, size=(100, 30)) as term:
         term.wait_for("Start round")
         term.keys("Tab", "Tab", "Enter")  # round list -> question -> answer mode: Microphone
-        term.wait_for("microphone (", 20)  # the inputs PortAudio found are listed
+        term.wait_for(f"microphone ({len(inputs)} found)", 20)
         term.keys("Tab", "Enter")
-        listed = term.wait_for("pulse")
-        assert "System default microphone" in listed
-        term.keys("Down", "Enter")
+        assert "System default microphone" in term.wait_for("pulse")
+        term.keys(*["Down"] * (inputs.index("pulse") + 1), "Enter")  # below the default
         deadline = time.monotonic() + 10
         while "System default microphone" in term.screen():  # the list has closed on "pulse"
             assert time.monotonic() < deadline, term.screen()
