@@ -75,6 +75,15 @@ def isolated_env(tmp: Path, data_dir: Path | None = None, base: dict | None = No
     }
 
 
+def only_session(data_dir: Path) -> tuple[dict, Path]:
+    """The one session stored in ``data_dir``, whole, and the folder of its audio."""
+    from voicemock.store import Store
+
+    with Store(data_dir) as store:
+        (row,) = store.list_sessions()
+        return store.get_session(row["id"]), store.audio_dir(row["id"])
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

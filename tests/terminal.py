@@ -7,10 +7,22 @@ import shutil
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
-from .conftest import _voicemock_cmd
+from .conftest import _voicemock_cmd, isolated_env
 
 AVAILABLE = shutil.which("tmux") is not None
+
+
+def app_env(tmp: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """What ``voicemock`` gets in the terminal: its own config file and data folder under
+    ``tmp``, the search path, home and locale; with ``base`` (an audio stack's environment),
+    where PulseAudio listens too."""
+    full = isolated_env(tmp, base=base)
+    names = ["VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "PATH", "HOME", "LANG"]
+    if base is not None:
+        names.append("XDG_RUNTIME_DIR")
+    return {k: full[k] for k in names if k in full}
 
 
 class Terminal:

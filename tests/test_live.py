@@ -16,7 +16,7 @@ import pytest
 from voicemock.audio.files import decode_file
 
 from . import terminal
-from .conftest import FIXTURES, _voicemock_cmd, isolated_env, normalize_words
+from .conftest import FIXTURES, _voicemock_cmd, isolated_env, normalize_words, only_session
 from .pulse import VirtualAudio
 
 pytestmark = [
@@ -208,9 +208,7 @@ def test_devices_lists_the_virtual_microphone(audio, tmp_path):
 def test_spoken_round_in_the_app(audio, tmp_path):
     """`voicemock practice --mic` in a terminal: the app listens, shows the level, scores."""
     audio.hush()
-    full = isolated_env(tmp_path, base=audio.env)
-    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
-    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    env = terminal.app_env(tmp_path, base=audio.env)
     answer = decode_file(FIXTURES / "eo-first.flac")
     args = [
         "practice", "--mic", "--round", "technical", "--question", "tech-exactly-once-payments",
@@ -225,11 +223,7 @@ def test_spoken_round_in_the_app(audio, tmp_path):
         term.keys("C-q")
         term.wait_for("EXITED-0", 15)
     audio.hush()
-    from voicemock.store import Store
-
-    with Store(tmp_path / "data") as store:
-        (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
+    session, _ = only_session(tmp_path / "data")
     assert session["mode"] == "live" and session["status"] == "complete"
     assert "transaction" in session["turns"][0]["transcript"].lower()
     assert Path(session["turns"][0]["audio_path"]).is_file()
@@ -240,10 +234,8 @@ def test_a_spoken_round_started_from_home_on_a_chosen_microphone(audio, tmp_path
     """Home, by keyboard alone: Microphone, the PulseAudio input picked from the list, start;
     the answer spoken into it is transcribed and stored."""
     audio.hush()
-    full = isolated_env(tmp_path, base=audio.env)
-    Path(full["VOICEMOCK_CONFIG"]).write_text("max_follow_ups = 0\nquestions = 1\n")
-    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
-    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    env = terminal.app_env(tmp_path, base=audio.env)
+    Path(env["VOICEMOCK_CONFIG"]).write_text("max_follow_ups = 0\nquestions = 1\n")
     listed = subprocess.run(
         [*_voicemock_cmd(), "devices", "--json"], env=audio.env, capture_output=True, timeout=60
     )
@@ -268,11 +260,7 @@ def test_a_spoken_round_started_from_home_on_a_chosen_microphone(audio, tmp_path
         term.keys("C-q")
         term.wait_for("EXITED-0", 15)
     audio.hush()
-    from voicemock.store import Store
-
-    with Store(tmp_path / "data") as store:
-        (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
+    session, _ = only_session(tmp_path / "data")
     assert session["mode"] == "live" and session["status"] == "complete"
     assert "transaction" in session["turns"][0]["transcript"].lower()
 
@@ -336,12 +324,8 @@ def test_losing_the_microphone_mid_answer_keeps_the_audio(tmp_path):
     assert proc.returncode == 1
     last = err.strip().splitlines()[-1]
     assert last.startswith("voicemock: error: the microphone stopped delivering audio"), err
-    from voicemock.store import Store
-
-    with Store(tmp_path / "data") as store:
-        (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
-        wav = store.audio_dir(row["id"]) / "turn-01.wav"
+    session, audio_dir = only_session(tmp_path / "data")
+    wav = audio_dir / "turn-01.wav"
     assert session["status"] == "incomplete" and "microphone" in session["error"]
     samples = decode_file(wav)
     assert samples.size > 16_000 * 2  # the seconds spoken before the loss are on disk
@@ -352,9 +336,7 @@ def test_losing_the_microphone_in_the_app_is_a_modal_on_a_clean_screen(tmp_path)
     """The audio server dies mid-answer in the app: a modal names the cause and what was kept,
     and nothing the audio libraries print lands on the screen."""
     stack = VirtualAudio(tmp_path / "audio").start()
-    full = isolated_env(tmp_path, base=stack.env)
-    env = {k: full[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "XDG_RUNTIME_DIR")}
-    env |= {k: full[k] for k in ("PATH", "HOME", "LANG") if k in full}
+    env = terminal.app_env(tmp_path, base=stack.env)
     args = [
         "practice", "--mic", "--round", "technical", "--question", "tech-exactly-once-payments",
         "--no-speech", "--end-silence", "10",
@@ -378,11 +360,7 @@ def test_losing_the_microphone_in_the_app_is_a_modal_on_a_clean_screen(tmp_path)
             term.wait_for("EXITED-0", 15)
     finally:
         stack.stop()
-    from voicemock.store import Store
-
-    with Store(tmp_path / "data") as store:
-        (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
-        wav = store.audio_dir(row["id"]) / "turn-01.wav"
+    session, audio_dir = only_session(tmp_path / "data")
+    wav = audio_dir / "turn-01.wav"
     assert session["status"] == "incomplete" and "microphone" in session["error"]
     assert decode_file(wav).size > 16_000 * 2

@@ -19,7 +19,7 @@ from voicemock.tui.scorecard import ScorecardScreen
 from voicemock.tui.widgets import ChatLine
 
 from . import terminal
-from .conftest import FIXTURES, isolated_env
+from .conftest import FIXTURES, only_session
 from .tui_data import QUESTION, fill
 
 ANSWERS = ("eo-first.flac", "eo-followup-latency.flac", "eo-followup-retries.flac")
@@ -249,9 +249,8 @@ async def test_theme_toggle_and_palette_commands(tmp_path):
 @pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
 def test_voicemock_opens_the_app_in_a_terminal(tmp_path, monkeypatch):
     fill(tmp_path / "data", monkeypatch)
-    env = isolated_env(tmp_path, tmp_path / "data")
-    keep = {k: env[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "PATH", "HOME")}
-    with terminal.Terminal([], keep) as term:
+    env = terminal.app_env(tmp_path)
+    with terminal.Terminal([], env) as term:
         home = term.wait_for("20261120-090003-0a00")
         assert "Technical deep dive" in home and "20261120-090003-0a00" in home
         term.keys("C-r")
@@ -267,11 +266,10 @@ def test_voicemock_opens_the_app_in_a_terminal(tmp_path, monkeypatch):
 def test_the_app_draws_on_the_terminal_when_standard_error_is_a_file(tmp_path):
     from .conftest import _voicemock_cmd
 
-    env = isolated_env(tmp_path, tmp_path / "data")
-    keep = {k: env[k] for k in ("VOICEMOCK_DATA_DIR", "VOICEMOCK_CONFIG", "PATH", "HOME")}
+    env = terminal.app_env(tmp_path)
     errors = tmp_path / "errors.txt"
     program = ["sh", "-c", 'exec "$@" 2>"$0"', str(errors), *_voicemock_cmd()]
-    with terminal.Terminal([], keep, program=program) as term:
+    with terminal.Terminal([], env, program=program) as term:
         term.wait_for("Start round")
         term.keys("C-q")
         term.wait_for("EXITED-0", 10)
@@ -357,9 +355,7 @@ async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch
             assert any("offline interviewer takes over" in b for w, b in lines if w == "notice")
             verdict = str(app.screen.query_one("#verdict", Static).content)
             assert "offline" in verdict  # scored offline after the fallback
-    with Store(tmp_path / "data") as store:
-        (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
+    session, _ = only_session(tmp_path / "data")
     assert session["brain"] == "llm" and session["status"] == "complete"
     assert [c["ok"] for c in session["llm_calls"]] == [True, False]
 
