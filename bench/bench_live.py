@@ -68,7 +68,6 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
     from voicemock.audio.files import decode_file
     from voicemock.audio.mic import MicSource
     from voicemock.core.brain import OfflineBrain
-    from voicemock.core.scoring import Scorer
     from voicemock.live import LiveAnswers
     from voicemock.stt import WhisperTranscriber, build_prompt
     from voicemock.tts import Speaker
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
     stt.load()
     question = resources.bank().get("tech-exactly-once-payments")
     prompt = build_prompt(question.text, resources.vocabulary())
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     speaker = Speaker(tmp / "tts")
     pause = np.zeros(int(16_000 * 0.6), dtype=np.float32)
     answers = {}

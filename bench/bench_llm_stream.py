@@ -36,7 +36,6 @@ def main() -> int:
 
     from tests.llm_server import MODEL, ScriptedLLM, text
     from voicemock import resources
-    from voicemock.core.scoring import Scorer
     from voicemock.llm import ChatClient, resolve_llm_config
     from voicemock.llm.brain import LLMBrain
 
@@ -45,7 +44,7 @@ def main() -> int:
     first_sentence, whole = [], []
     with ScriptedLLM() as server:
         config = resolve_llm_config(MODEL, server.url, 30.0, 0, env={})
-        client, scorer = ChatClient(config), Scorer(resources.rubric())
+        client, scorer = ChatClient(config), resources.scorer()
         for _ in range(args.repeat + 1):  # the first run warms the connection and caches
             brain = LLMBrain(client, resources.persona(), scorer)  # a fresh round each time
             server.script("stream", text(FOLLOW_UP, chunk_delay_s=args.token_ms / 1000))

@@ -26,10 +26,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from voicemock import resources
-    from voicemock.core.scoring import Scorer
     from voicemock.core.text import normalize
 
-    scorer = Scorer(resources.rubric())
+    scorer = resources.scorer()
     question = resources.bank().get("tech-exactly-once-payments")
     base = (ROOT / "audio_fixtures" / "eo-strong.txt").read_text().split()
     words = (base * (750 // len(base) + 1))[:750]

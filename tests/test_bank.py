@@ -12,7 +12,6 @@ import pytest
 from voicemock import resources
 from voicemock.core.bank import ROUND_IDS, BankError, load_bank, parse_bank_file
 from voicemock.core.brain import OfflineBrain
-from voicemock.core.scoring import Scorer
 
 PROMPTS = resources.prompts_dir()
 SCHEMA = json.loads((PROMPTS / "schema" / "question-bank.schema.json").read_text())
@@ -49,7 +48,7 @@ def test_strong_points_reference_their_questions_concepts():
 @pytest.mark.parametrize("question", resources.bank().questions, ids=lambda q: q.id)
 def test_every_follow_up_is_reachable(question):
     """Each concept's follow-up is what the brain asks once the others are covered or asked."""
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     for concept in question.concepts:
         others = [c.id for c in question.concepts if c.id != concept.id]
         follow = brain.follow_up(question, ["I am not sure."], others)
@@ -59,7 +58,7 @@ def test_every_follow_up_is_reachable(question):
 
 def test_first_follow_up_targets_the_heaviest_gap():
     question = resources.bank().get("tech-exactly-once-payments")
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     follow = brain.follow_up(question, ["We should use Kafka."], [])
     heaviest = max(c.weight for c in question.concepts)
     assert question.concept(follow.concept_id).weight == heaviest

@@ -20,7 +20,7 @@ FAIL = {"no hire", "strong no hire"}
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    return Scorer(resources.rubric())
+    return resources.scorer()
 
 
 def test_every_round_has_a_strong_and_a_weak_example():
@@ -67,8 +67,9 @@ def test_a_strong_dimension_does_not_rescue_a_failing_one(scorer):
     question = resources.bank().get("tech-exactly-once-payments")
     # Decisive and confident, but technically empty.
     answer = (
-        "I recommend we ship it now. I would pick the simplest option and I will own the "
-        "result. My recommendation is clear and I decided already."
+        "I recommend we ship the payments pipeline to the ledger now. I would pick the simplest "
+        "option for Kafka and Flink and I will own the result. My recommendation is clear and I "
+        "decided already."
     )
     card = scorer.score_round("technical", [(question, [answer])])
     assert card.dimension("decisiveness").score == 4

@@ -13,7 +13,6 @@ import pytest
 
 from voicemock import resources
 from voicemock.core.events import BrainNotice, InterviewerTyping
-from voicemock.core.scoring import Scorer
 from voicemock.core.text import normalize, quote_found
 from voicemock.errors import ConfigError
 from voicemock.llm import ChatClient, resolve_llm_config
@@ -43,9 +42,7 @@ def make_brain(server, *, timeout=2.0, retries=1, key=None, url=None, model=None
     events: list[object] = []
     client = ChatClient(config)
     client.choose_model()
-    brain = LLMBrain(
-        client, resources.persona(), Scorer(resources.rubric()), on_event=events.append
-    )
+    brain = LLMBrain(client, resources.persona(), resources.scorer(), on_event=events.append)
     return brain, events
 
 
@@ -182,7 +179,7 @@ def test_an_injected_answer_cannot_buy_a_flattering_verdict(llm):
     assert all(d["score"] == d["offline_score"] < d["llm_score"] for d in disputed)
     assert card["recommendation"] in {"no hire", "strong no hire"}
     assert any("disputed" in n for n in card["notes"])
-    assert any("addressed to the scorer" in n for n in card["notes"])
+    assert any("addressed to the grader" in n for n in card["notes"])
 
 
 def test_invalid_scorecard_gets_one_repair_retry(llm):

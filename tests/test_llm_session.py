@@ -9,7 +9,6 @@ import pytest
 
 from voicemock import resources
 from voicemock.audio.files import FileSource
-from voicemock.core.scoring import Scorer
 from voicemock.llm import ChatClient, resolve_llm_config
 from voicemock.llm.brain import LLMBrain
 from voicemock.practice import PracticeRunner, Speaking
@@ -118,7 +117,7 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
     with ScriptedLLM() as server:
         server.script("stream", text(follow, chunk_delay_s=0.12))
         config = resolve_llm_config(MODEL, server.url, 5.0, 0, env={})
-        brain = LLMBrain(ChatClient(config), resources.persona(), Scorer(resources.rubric()))
+        brain = LLMBrain(ChatClient(config), resources.persona(), resources.scorer())
         voice = ClockVoice()
         events: list[object] = []
         with Store(tmp_path) as store:

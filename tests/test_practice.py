@@ -12,7 +12,6 @@ import pytest
 from voicemock import resources
 from voicemock.audio.files import FileSource
 from voicemock.core.brain import OfflineBrain
-from voicemock.core.scoring import Scorer
 from voicemock.errors import VoicemockError
 from voicemock.practice import PracticeRunner, TurnSaved
 from voicemock.store import Store
@@ -42,7 +41,7 @@ def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, 
     runner = PracticeRunner(
         store,
         FailingSecondTime(transcriber),
-        OfflineBrain(Scorer(resources.rubric())),
+        OfflineBrain(resources.scorer()),
         resources.vocabulary(),
         on_event=events.append,
     )
@@ -116,7 +115,7 @@ def test_quit_before_the_first_answer_stores_an_unscored_incomplete_session(tmp_
         runner = PracticeRunner(
             store,
             transcriber=None,  # never reached: the round stops before any answer
-            brain=OfflineBrain(Scorer(resources.rubric())),
+            brain=OfflineBrain(resources.scorer()),
             vocabulary=resources.vocabulary(),
             control=control,
         )
@@ -137,7 +136,7 @@ def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
         runner = PracticeRunner(
             store,
             transcriber,
-            OfflineBrain(Scorer(resources.rubric())),
+            OfflineBrain(resources.scorer()),
             resources.vocabulary(),
             on_event=events.append,
             max_follow_ups=0,

@@ -26,7 +26,7 @@ ANSWERS = [  # weak, then better, then strong: technical depth should trend up
 
 
 def _store_session(store: Store, text: str) -> str:
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     sid = store.create_session("technical", "offline", "typed", [QUESTION])
     transcript = Transcript.from_text(text)
     delivery = resources.delivery_meter().measure(transcript, expected_words=(100, 400))

@@ -28,7 +28,7 @@ WEAK = (
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    return Scorer(resources.rubric())
+    return resources.scorer()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_buzzwords_and_scorer_instructions_earn_nothing(scorer, eo_question):
     weak = scorer.score_round("technical", [(eo_question, [WEAK])])
     gamed = scorer.score_round("technical", [(eo_question, [stuffed])])
     assert abs(gamed.overall - weak.overall) <= 0.5
-    assert any("addressed to the scorer" in n for n in gamed.notes)
+    assert any("addressed to the grader" in n for n in gamed.notes)
 
 
 def test_hedged_option_menu_scores_lower_on_decisiveness_than_a_recommendation(scorer, eo_question):

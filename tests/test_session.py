@@ -15,7 +15,6 @@ from voicemock.core.events import (
     RoundStarted,
 )
 from voicemock.core.models import Transcript
-from voicemock.core.scoring import Scorer
 from voicemock.core.session import InterviewSession, Phase, SessionStateError
 
 VAGUE = Transcript.from_text("I am not sure, maybe we could look at it later.")
@@ -23,7 +22,7 @@ VAGUE = Transcript.from_text("I am not sure, maybe we could look at it later.")
 
 def _session(*ids: str, max_follow_ups: int = 2) -> InterviewSession:
     bank = resources.bank()
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     return InterviewSession("technical", [bank.get(i) for i in ids], brain, max_follow_ups)
 
 

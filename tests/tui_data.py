@@ -8,7 +8,6 @@ from pathlib import Path
 from voicemock import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Segment, Transcript, Word
-from voicemock.core.scoring import Scorer
 from voicemock.practice import scorecard_with_delivery
 from voicemock.store import Store, TurnRecord
 
@@ -51,7 +50,7 @@ def fill(data_dir: Path, monkeypatch) -> list[str]:
         "voicemock.store.db.new_session_id", lambda: f"20261120-09000{next(counter)}-0a0{0}"
     )
     monkeypatch.setattr("voicemock.store.db._now", lambda: "2026-11-20T09:00:00+00:00")
-    bank, scorer = resources.bank(), Scorer(resources.rubric())
+    bank, scorer = resources.bank(), resources.scorer()
     brain, meter = OfflineBrain(scorer), resources.delivery_meter()
     question = bank.get(QUESTION)
     pace = resources.rubric().round("technical").answer_words

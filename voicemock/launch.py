@@ -69,9 +69,8 @@ def make_brain(settings: Any, emit: Callable[[object], None]) -> tuple[Any, dict
     """
     from voicemock import resources
     from voicemock.core.brain import OfflineBrain
-    from voicemock.core.scoring import Scorer
 
-    scorer = Scorer(resources.rubric())
+    scorer = resources.scorer()
     if settings.brain != "llm":
         return OfflineBrain(scorer), {}
     from voicemock.llm import ChatClient, LLMError, resolve_llm_config

@@ -8,7 +8,9 @@ from typing import Any
 
 from voicemock.core.bank import QuestionBank, load_bank
 from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
+from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
+from voicemock.core.scoring import Scorer
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -28,6 +30,17 @@ def bank() -> QuestionBank:
 @lru_cache(maxsize=1)
 def rubric() -> Rubric:
     return load_rubric(prompts_dir() / "rubrics.toml")
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> Knowledge:
+    return load_knowledge(prompts_dir() / "knowledge.toml")
+
+
+@lru_cache(maxsize=1)
+def scorer() -> Scorer:
+    """The offline judge: the rubric plus the reference knowledge (wrong claims)."""
+    return Scorer(rubric(), knowledge())
 
 
 @lru_cache(maxsize=1)

@@ -408,7 +408,6 @@ def score(
 
     from voicemock import resources
     from voicemock.core.brain import OfflineBrain
-    from voicemock.core.scoring import Scorer
 
     if transcript is not None:
         text = _read_text(transcript)
@@ -424,7 +423,7 @@ def score(
         text = stt.transcribe(source.audio, prompt=prompt).text
         if not text.strip():
             raise VoicemockError(f"{audio}: no words were recognised in the answer")
-    brain = OfflineBrain(Scorer(resources.rubric()))
+    brain = OfflineBrain(resources.scorer())
     card = brain.score(round_id, [(question, [text])]).to_dict()
     follow = brain.follow_up(question, [text], [])
     result = card | {
@@ -776,6 +775,15 @@ def questions(round_id: str | None) -> None:
 
 def main() -> None:
     cli(prog_name="voicemock")
+
+
+def _register() -> None:
+    from voicemock.cli.evaluate import evaluate_command
+
+    cli.add_command(evaluate_command)
+
+
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ from voicemock.core.events import (
     QuestionAsked,
     RoundEndedEarly,
 )
-from voicemock.core.report import bar, delivery_summary
+from voicemock.core.report import bar, delivery_summary, incorrect_line
 
 WIDTH = 88
 
@@ -111,6 +111,10 @@ def render_scorecard(card: dict[str, Any], echo: Any) -> None:
         fg=colour.get(card["recommendation"]),
         bold=True,
     )
+    for reason in card.get("caps", []):
+        echo(_wrap(f"capped at no hire: {reason}", "  "), fg="red")
+    for claim in card.get("incorrect", []):
+        echo(_wrap(incorrect_line(claim), "  "), fg="red")
     for dim_id, dim in card["dimensions"].items():
         judged = (
             f"   (LLM {dim['llm_score']}, offline {dim['offline_score']}"

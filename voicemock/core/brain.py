@@ -26,7 +26,14 @@ class OfflineBrain:
         return self.follow_up_for(self.scorer.analyse(question, answers), asked)
 
     def follow_up_for(self, analysis: Analysis, asked: Sequence[str]) -> FollowUp | None:
-        """``follow_up`` for answers already analysed (a caller that needs the analysis too)."""
+        """``follow_up`` for answers already analysed (a caller that needs the analysis too).
+
+        A wrong claim is challenged first, the way an interviewer digs where an answer is
+        wrong; then the heaviest concept not yet explained is probed.
+        """
+        challenge = challenge_for(analysis, asked)
+        if challenge is not None:
+            return challenge
         gaps = analysis.unexplained()
         # Essentials: most of the concepts, every heavyweight one, and at least one stated cost.
         if (
@@ -44,3 +51,15 @@ class OfflineBrain:
         self, round_id: str, exchanges: Sequence[tuple[Question, Sequence[str]]]
     ) -> Scorecard:
         return self.scorer.score_round(round_id, exchanges, brain=self.name)
+
+
+CHALLENGE_PREFIX = "challenge:"
+
+
+def challenge_for(analysis: Analysis, asked: Sequence[str]) -> FollowUp | None:
+    """The challenge question for the first wrong claim not yet challenged (central first)."""
+    for claim in sorted(analysis.wrong_claims, key=lambda w: not w.central):
+        key = CHALLENGE_PREFIX + claim.misconception.id
+        if key not in asked and claim.misconception.challenge not in asked:
+            return FollowUp(claim.misconception.challenge, key)
+    return None

@@ -40,6 +40,11 @@ def usage_summary(calls: list[dict[str, Any]]) -> str:
     return text + (f", {failed} failed" if failed else "")
 
 
+def incorrect_line(claim: dict[str, Any]) -> str:
+    """A wrong claim as the scorecard shows it: the quote, then the correction."""
+    return f"incorrect: “{claim['quote']}” — {claim['correction']}"
+
+
 def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     lines = [
         f"**Verdict: {card['recommendation']}** — overall {card['overall']:.2f} / 4 "
@@ -51,6 +56,12 @@ def scorecard_markdown(card: dict[str, Any]) -> list[str]:
     for dim_id, dim in card["dimensions"].items():
         lines.append(f"| {dim.get('title', dim_id)} | {dim['score']} / 4 | `{bar(dim['score'])}` |")
     lines.append("")
+    for reason in card.get("caps", []):
+        lines.append(f"- **Capped at no hire:** {reason}")
+    for claim in card.get("incorrect", []):
+        lines.append(f"- **{incorrect_line(claim)}**")
+    if card.get("caps") or card.get("incorrect"):
+        lines.append("")
     for dim_id, dim in card["dimensions"].items():
         lines.append(f"### {dim.get('title', dim_id)}: {dim['score']} / 4")
         if dim.get("llm_score") is not None:

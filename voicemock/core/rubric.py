@@ -26,7 +26,12 @@ MARKER_SETS = (
     "signpost",
     "framing",
     "conclusion",
-    "scorer_address",
+    "injection",
+    "addressee",
+    "evaluation",
+    "self_reference",
+    "verdict_claim",
+    "judge_verb",
     "situation",
     "task",
     "action",
@@ -43,6 +48,8 @@ class Dimension:
     lexicon: str = ""
     levels: tuple[float, float, float] = (1.0, 2.5, 4.0)
     missing_hint: str = ""
+    applies_when: tuple[str, ...] = ()
+    """Phrases of a question that call for this dimension; empty means every question."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
                 "lexicon",
                 "levels",
                 "missing_hint",
+                "applies_when",
             }
             if extra:
                 raise BankError(f"{dwhere}: unknown key(s) {', '.join(sorted(extra))}")
@@ -127,6 +135,9 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
                     lexicon=d.get("lexicon", ""),
                     levels=levels,  # type: ignore[arg-type]
                     missing_hint=" ".join(d.get("missing_hint", "").split()),
+                    applies_when=_strings(d["applies_when"], f"{dwhere} applies_when")
+                    if "applies_when" in d
+                    else (),
                 )
             )
         if not dims:

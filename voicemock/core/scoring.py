@@ -1,20 +1,28 @@
 """Offline rubric scoring: reasoning over keywords, the weakest dimension gates the verdict.
 
 A concept or term earns full credit only where the answer *explains* it: in a
-sentence that carries reasoning (a cause, a cost, a consequence, a number, a
-choice between alternatives) and is not a bare list of terms. Naming a concept
-earns a little; a buzzword list earns almost nothing. Sentences addressed to
-the scorer ("ignore your rubric...") are set aside before anything is measured.
+sentence that gives a real reason (a cause, a cost, a consequence, a number, a
+choice between alternatives; not "because it matters") and not only inside a
+list of terms. Naming a concept earns a little; a buzzword list earns almost
+nothing. Before anything is measured, text addressed to the grader is set aside
+(:mod:`voicemock.core.injection`) and sentences asserting a known misconception
+are taken out of the evidence (:mod:`voicemock.core.claims`). Three things cap
+the verdict at no hire however fluent the rest is: a wrong claim central to the
+question, an answer that does not address the question, and injected text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from voicemock.core import reading
 from voicemock.core.bank import Concept, Question
+from voicemock.core.claims import ClaimChecker, WrongClaim
+from voicemock.core.injection import InjectionDetector
+from voicemock.core.knowledge import Knowledge
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
 from voicemock.core.text import PhraseSet, find_phrases, normalize, split_sentences
 
@@ -22,10 +30,11 @@ EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
 _CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
 _LIST_CREDIT = 0.1  # a concept that only appears inside a buzzword list
 _DIGIT = re.compile(r"\d")
-# "so" links a cause to its consequence mid-sentence; at the start it is only a filler.
-_CONSEQUENCE = re.compile(r"(?<=[a-z0-9]) so (?!much|many|far|on|forth)")
+OFF_TOPIC = 0.3
+"""Below this relevance (see :func:`reading.relevance`) an answer did not answer the question."""
 
 VERDICTS = ("strong no hire", "no hire", "hire", "strong hire")
+CAP_VERDICT = "no hire"
 
 
 @dataclass(frozen=True)
@@ -35,10 +44,15 @@ class Sentence:
     reasoning: bool
     list_like: bool
     to_scorer: bool
+    wrong: tuple[str, ...] = ()
+    """Ids of the misconceptions the sentence asserts."""
+    reason: str = ""
+    """The normalised part that gives the reason, from its marker on."""
 
     @property
     def counts(self) -> bool:
-        return not self.to_scorer
+        """Evidence for the answer: neither addressed to the grader nor a wrong claim."""
+        return not self.to_scorer and not self.wrong
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,12 @@ class Scorecard:
     rubric_version: str = ""
     brain: str = "offline"
     notes: tuple[str, ...] = ()
+    incorrect: tuple[WrongClaim, ...] = ()
+    """Wrong claims heard in the answers, each with its correction."""
+    caps: tuple[str, ...] = ()
+    """Why the verdict is capped at no hire (a central wrong claim, off topic, injection)."""
+    not_scored: tuple[str, ...] = ()
+    """Dimensions the questions did not call for, so they were not scored."""
 
     def dimension(self, dim_id: str) -> DimensionScore:
         for dim in self.dimensions:
@@ -110,6 +130,9 @@ class Scorecard:
             "rubric_version": self.rubric_version,
             "brain": self.brain,
             "notes": list(self.notes),
+            "incorrect": [w.to_dict() for w in self.incorrect],
+            "caps": list(self.caps),
+            "not_scored": list(self.not_scored),
         }
 
 
@@ -123,6 +146,13 @@ class Analysis:
     ignored: tuple[str, ...] = field(default=())
     tradeoffs: tuple[str, ...] = field(default=())
     """Reasoning sentences that name a cost or weigh alternatives."""
+    wrong_claims: tuple[WrongClaim, ...] = field(default=())
+    relevance: float = 1.0
+    """How much of what the question asks the answers touch (0 to 1)."""
+
+    @property
+    def off_topic(self) -> bool:
+        return self.relevance < OFF_TOPIC
 
     @property
     def coverage_ratio(self) -> float:
@@ -145,6 +175,13 @@ class Analysis:
         return sorted(gaps, key=lambda c: (-c.concept.weight, c.credit))
 
 
+def capped(recommendation: str, caps: Sequence[str]) -> str:
+    """A verdict held at no hire or below when anything caps it."""
+    if caps and VERDICTS.index(recommendation) > VERDICTS.index(CAP_VERDICT):
+        return CAP_VERDICT
+    return recommendation
+
+
 def verdict(scores: Sequence[int], overall: float) -> str:
     """The committee's rule: the weakest dimension gates; the average only refines."""
     weakest = min(scores)
@@ -158,38 +195,53 @@ def verdict(scores: Sequence[int], overall: float) -> str:
 class Scorer:
     """Scores answers against a rubric. Pure and fast: no model, no network."""
 
-    def __init__(self, rubric: Rubric) -> None:
+    def __init__(self, rubric: Rubric, knowledge: Knowledge | None = None) -> None:
         self.rubric = rubric
+        self.knowledge = knowledge
         self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
         self._all_terms = PhraseSet(
             dict.fromkeys(t for terms in rubric.lexicons.values() for t in terms)
         )
+        self._injection = InjectionDetector(rubric.markers)
+        self._claims = ClaimChecker(knowledge) if knowledge is not None else None
 
     # -- sentence level -------------------------------------------------------------
-    def _sentence(self, text: str) -> Sentence:
+    def _sentence(self, text: str, to_scorer: bool) -> Sentence:
         norm = normalize(text)
-        to_scorer = self._markers["scorer_address"].any(norm)
-        reasoning = (
-            bool(_DIGIT.search(norm))
-            or bool(_CONSEQUENCE.search(norm))
-            or self._markers["reasoning"].any(norm)
+        wrong: tuple[str, ...] = ()
+        if self._claims is not None and not to_scorer:
+            wrong = tuple(m.id for m in self._claims.check(text))
+        split = reading.reason_split(norm, self._markers["reasoning"])
+        if split is None:
+            lists = reading.list_like(text, norm, self._all_terms)
+            return Sentence(text.strip(), norm, False, lists, to_scorer, wrong)
+        head, reason = split
+        # A list of terms with a reason tacked on is still a list: only what the reason
+        # itself talks about is explained.
+        head_is_list = bool(head) and reading.list_like(
+            reading.raw_head(text, head), head, self._all_terms
         )
-        # A buzzword list is mostly domain terms: measure how much of the sentence they cover.
-        covered = bytearray(len(norm))
-        for start, end in self._all_terms.spans(norm):
-            covered[start:end] = b"\x01" * (end - start)
-        letters = sum(1 for ch in norm if ch != " ")
-        term_letters = sum(1 for ch, c in zip(norm, covered, strict=True) if c and ch != " ")
-        words = len(norm.split())
-        commas = text.count(",")
-        list_like = (letters > 0 and term_letters / letters >= 0.6) or (
-            commas >= 3 and commas * 3 >= words
+        return Sentence(
+            text.strip(),
+            norm,
+            True,
+            head_is_list,
+            to_scorer,
+            wrong,
+            reason if head_is_list else norm,
         )
-        return Sentence(text.strip(), norm, reasoning and not list_like, list_like, to_scorer)
+
+    def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
+        out: list[Sentence] = []
+        for answer in answers:
+            parts = split_sentences(answer)
+            for text, injected in zip(parts, self._injection.flags(parts), strict=True):
+                out.append(self._sentence(text, injected))
+        return tuple(out)
 
     def analyse(self, question: Question, answers: Sequence[str]) -> Analysis:
-        sentences = tuple(self._sentence(s) for answer in answers for s in split_sentences(answer))
+        sentences = self.sentences(answers)
         counted = [s for s in sentences if s.counts]
         coverage = []
         for concept in question.concepts:
@@ -197,7 +249,9 @@ class Scorer:
             for sentence in counted:
                 if not find_phrases(sentence.norm, concept.phrases):
                     continue
-                if sentence.reasoning:
+                if sentence.reasoning and (
+                    not sentence.list_like or find_phrases(sentence.reason, concept.phrases)
+                ):
                     status, credit, evidence = EXPLAINED, 1.0, sentence.text
                     break
                 value = _LIST_CREDIT if sentence.list_like else _CREDIT[NAMED]
@@ -206,9 +260,27 @@ class Scorer:
             coverage.append(ConceptCoverage(concept, status, credit, evidence))
         ignored = tuple(s.text for s in sentences if s.to_scorer)
         tradeoffs = tuple(
-            s.text for s in counted if s.reasoning and self._markers["tradeoff"].any(s.norm)
+            s.text
+            for s in counted
+            if s.reasoning and self._markers["tradeoff"].any(s.reason or s.norm)
         )
-        return Analysis(question, sentences, tuple(coverage), ignored, tradeoffs)
+        central = set(self.knowledge.topics_of(question)) if self.knowledge else set()
+        wrong = []
+        if self.knowledge is not None:
+            for s in sentences:
+                for mid in s.wrong:
+                    item = self.knowledge.misconception(mid)
+                    wrong.append(WrongClaim(item, s.text, item.topic in central))
+        relevance = reading.relevance(question, [s.norm for s in counted])
+        return Analysis(
+            question,
+            sentences,
+            tuple(coverage),
+            ignored,
+            tradeoffs,
+            tuple(wrong),
+            relevance,
+        )
 
     # -- dimensions -----------------------------------------------------------------
     def _count(self, sentences: Iterable[Sentence], marker: str) -> int:
@@ -238,6 +310,12 @@ class Scorer:
         ]
         if not tradeoffs:
             missing.append(dim.missing_hint or "the cost of each choice")
+        if a.wrong_claims:
+            # A wrong mechanism outweighs the right words around it.
+            score = min(score, 1 if any(w.central for w in a.wrong_claims) else 2)
+            missing.insert(0, "get the mechanism right: see the incorrect claims")
+        if a.off_topic:
+            score = 1
         return DimensionScore(dim.id, dim.title, score, tuple(evidence), tuple(missing))
 
     def _lexicon(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
@@ -245,8 +323,12 @@ class Scorer:
         credit: dict[str, float] = {}
         evidence: list[str] = []
         for s in a.counted:
+            explained = set(terms.found(s.reason)) if s.reasoning else set()
             for term in terms.found(s.norm):
-                value = 1.0 if s.reasoning else (_LIST_CREDIT if s.list_like else _CREDIT[NAMED])
+                if term in explained:
+                    value = 1.0
+                else:
+                    value = _LIST_CREDIT if s.list_like else _CREDIT[NAMED]
                 if value > credit.get(term, 0.0):
                     credit[term] = value
                 if value == 1.0 and s.text not in evidence:
@@ -257,19 +339,39 @@ class Scorer:
         return DimensionScore(dim.id, dim.title, score, tuple(evidence), missing)
 
     def _structure(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
+        """Easy to follow and dense with substance: judged per 100 words, not by length."""
         counted = a.counted
         signposts = {p for s in counted for p in self._markers["signpost"].found(s.norm)}
         framing = self._with(counted, "framing")
         conclusion = self._with(counted, "conclusion")
+        # Ending on the decision closes an answer as well as "in summary" does.
+        conclusion += [s.text for s in counted[-2:] if self._markers["strong_commit"].any(s.norm)]
         words = a.word_count
         lo, hi = spec.answer_words
+        # Substance: sentences that give a real reason, a number, or a decision.
+        units = sum(
+            1
+            for s in counted
+            if s.reasoning
+            or self._markers["commit"].any(s.norm)
+            or self._markers["strong_commit"].any(s.norm)
+        )
+        density = 100 * units / words if words else 0.0
+        repeated = _repetition([s.norm for s in counted])
         points = 0.0
-        points += 1.0 if len(signposts) >= 2 else 0.5 if signposts else 0.0
+        # A short answer can be followed without "first, second"; a long one cannot.
+        points += 1.0 if len(signposts) >= 2 else 0.5 if signposts or words <= 120 else 0.0
         points += 0.5 if framing else 0.0
         points += 0.5 if conclusion else 0.0
-        points += 1.0 if lo <= words <= hi * 1.5 else 0.0
-        if words < lo / 2:
+        points += (
+            1.5 if density >= 4.0 else 1.0 if density >= 2.5 else 0.5 if density >= 1.5 else 0.0
+        )
+        if repeated >= 0.25:
             points -= 1.0
+        if words > hi and density < 2.0:
+            points -= 0.5  # long and thin: a ramble
+        if words < min(40, lo / 2):
+            points -= 1.0  # too little to follow anything
         score = max(1, min(4, 1 + int(points + 0.5)))
         evidence = framing[:1] + conclusion[:1]
         evidence += self._with(counted, "signpost")[:2]
@@ -278,10 +380,12 @@ class Scorer:
             missing.append("signpost the answer (first, second, finally) so it can be followed")
         if not conclusion:
             missing.append("close with a one-line summary or recommendation")
-        if words < lo:
+        if density < 2.0:
+            missing.append(f"more substance per minute: {units} reasoned point(s) in {words} words")
+        if repeated >= 0.25:
+            missing.append("say each point once: parts of the answer repeat themselves")
+        if words < min(40, lo / 2):
             missing.append(f"answer in more depth (about {lo}-{hi} words; this was {words})")
-        elif words > hi * 1.5:
-            missing.append(f"tighten the answer (about {lo}-{hi} words; this was {words})")
         return DimensionScore(
             dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing)
         )
@@ -289,7 +393,8 @@ class Scorer:
     def _decisiveness(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         counted = a.counted
         # Ownership shows as commitments ("I would") and, in stories, first-person actions.
-        commits = self._count(counted, "commit") + self._count(counted, "action")
+        actions = sum(len(reading.own_actions(s.norm)) for s in counted)
+        commits = self._count(counted, "commit") + min(actions, 3)
         strong = self._count(counted, "strong_commit")
         hedges = self._count(counted, "hedge")
         options = self._count(counted, "options")
@@ -308,7 +413,7 @@ class Scorer:
         evidence = (
             self._with(counted, "strong_commit")
             + self._with(counted, "commit")
-            + self._with(counted, "action")
+            + [s.text for s in counted if reading.own_actions(s.norm)]
         )
         missing = []
         if score < 4:
@@ -322,19 +427,39 @@ class Scorer:
         )
 
     def _star(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
+        """A story: the situation, the candidate's own task and actions, a result in numbers."""
         counted = a.counted
         parts = {p: self._with(counted, p) for p in ("situation", "task", "action", "result")}
+        # "I pulled the incident log", "I rewrote the plan": the candidate's own actions,
+        # not "we decided" or "the team felt".
+        parts["action"] += [s.text for s in counted if reading.own_actions(s.norm)]
+        first_action = next(
+            (i for i, s in enumerate(counted) if s.text in parts["action"]), len(counted)
+        )
+        # What comes before the candidate acts, told in the past, sets the scene.
+        parts["situation"] += [s.text for s in counted[:first_action] if reading.past_tense(s.norm)]
+        results = [s for s in counted if s.text in parts["result"] or reading.measured(s.norm)]
+        actions_at = [i for i, s in enumerate(counted) if s.text in parts["action"]]
+        if actions_at:
+            # What happened after the candidate acted, in numbers, is the result.
+            after = counted[actions_at[0] + 1 :]
+            results += [s for s in after if reading.measured(s.norm) and s not in results]
+        parts["result"] = [s.text for s in results]
         present = [p for p, found in parts.items() if found]
-        measurable = any(_DIGIT.search(s) for s in parts["result"])
+        measurable = any(reading.measured(s.norm) for s in results)
         n = len(present)
         score = 4 if n == 4 and measurable else 3 if n >= 3 else 2 if n >= 2 else 1
         if not measurable:
             score = min(score, 3)
+        if not parts["action"]:
+            score = min(score, 2)  # a story without the candidate's own actions
         evidence = [found[0] for found in parts.values() if found]
         missing = [f"the {p}" for p in parts if p not in present]
         if not measurable:
             missing.append("a measurable result (a number: %, time, money, users)")
-        return DimensionScore(dim.id, dim.title, score, tuple(evidence), tuple(missing))
+        return DimensionScore(
+            dim.id, dim.title, score, tuple(dict.fromkeys(evidence)), tuple(missing)
+        )
 
     _METHODS = {
         "concepts": _concepts,
@@ -345,7 +470,16 @@ class Scorer:
     }
 
     def score_dimensions(self, spec: RoundSpec, analysis: Analysis) -> list[DimensionScore]:
-        return [self._METHODS[d.method](self, d, analysis, spec) for d in spec.dimensions]
+        """The dimensions this question calls for (see ``applies_when``), scored."""
+        out = []
+        for dim in spec.dimensions:
+            if not reading.applies(dim.applies_when, analysis.question.text):
+                continue
+            score = self._METHODS[dim.method](self, dim, analysis, spec)
+            if analysis.off_topic and score.score > 2:
+                score = replace(score, score=2)
+            out.append(score)
+        return out
 
     # -- rounds ---------------------------------------------------------------------
     def score_round(
@@ -356,37 +490,86 @@ class Scorer:
     ) -> Scorecard:
         """Score a round: each question's answers together, then dimensions averaged."""
         spec = self.rubric.round(round_id)
-        per_question: list[list[DimensionScore]] = []
+        per_question: list[dict[str, DimensionScore]] = []
         missing_concepts: list[str] = []
         hints: list[str] = []
         notes: list[str] = []
+        caps: list[str] = []
+        incorrect: list[WrongClaim] = []
         for question, answers in exchanges:
             analysis = self.analyse(question, answers)
-            per_question.append(self.score_dimensions(spec, analysis))
+            per_question.append({d.id: d for d in self.score_dimensions(spec, analysis)})
             missing_concepts += [c.concept.name for c in analysis.unexplained()]
             hints += _hints(question, analysis)
+            incorrect += analysis.wrong_claims
             if analysis.ignored:
                 notes.append(
-                    f"{len(analysis.ignored)} sentence(s) addressed to the scorer were ignored"
+                    f"{len(analysis.ignored)} sentence(s) addressed to the grader were removed "
+                    "from scoring"
                 )
-        if not per_question:
-            dims = tuple(
-                DimensionScore(d.id, d.title, 1, (), ("no answer",)) for d in spec.dimensions
-            )
-        else:
-            dims = tuple(_merge(scores) for scores in zip(*per_question, strict=True))
+                caps.append("text addressed to the grader instead of the interviewer")
+            if analysis.off_topic and any(a.strip() for a in answers):
+                caps.append(f"did not answer the question: “{_short(question.text)}”")
+            central = [w for w in analysis.wrong_claims if w.central]
+            if central or len({w.misconception.id for w in analysis.wrong_claims}) >= 2:
+                caps.append("an incorrect claim about what the question is about")
+        dims: list[DimensionScore] = []
+        not_scored: list[str] = []
+        for d in spec.dimensions:
+            scored = [q[d.id] for q in per_question if d.id in q]
+            if scored:
+                dims.append(_merge(scored))
+            elif per_question:
+                not_scored.append(d.title)
+            else:
+                dims.append(DimensionScore(d.id, d.title, 1, (), ("no answer",)))
+        if not dims:  # no question called for any dimension: judge them all
+            dims = [DimensionScore(d.id, d.title, 1, (), ()) for d in spec.dimensions]
+            not_scored = []
+        if not_scored:
+            notes.append(f"not scored, the question did not call for it: {', '.join(not_scored)}")
         overall = round(sum(d.score for d in dims) / len(dims), 2)
+        caps = list(dict.fromkeys(caps))
         return Scorecard(
             round=round_id,
             overall=overall,
-            recommendation=verdict([d.score for d in dims], overall),
-            dimensions=dims,
+            recommendation=capped(verdict([d.score for d in dims], overall), caps),
+            dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys(missing_concepts)),
             hints=tuple(dict.fromkeys(hints)),
             rubric_version=self.rubric.version,
             brain=brain,
             notes=tuple(dict.fromkeys(notes)),
+            incorrect=_unique_claims(incorrect),
+            caps=tuple(caps),
+            not_scored=tuple(not_scored),
         )
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _unique_claims(claims: Sequence[WrongClaim]) -> tuple[WrongClaim, ...]:
+    seen: dict[tuple[str, str], WrongClaim] = {}
+    for claim in claims:
+        seen.setdefault((claim.misconception.id, claim.quote), claim)
+    return tuple(seen.values())
+
+
+def _repetition(norms: Sequence[str]) -> float:
+    """Share of the answer's word trigrams that were already said earlier in it."""
+    seen: set[tuple[str, ...]] = set()
+    total = repeated = 0
+    for norm in norms:
+        words = reading.content_words(norm)
+        for i in range(len(words) - 2):
+            gram = tuple(words[i : i + 3])
+            total += 1
+            if gram in seen:
+                repeated += 1
+            seen.add(gram)
+    return repeated / total if total >= 10 else 0.0
 
 
 def _merge(scores: Sequence[DimensionScore]) -> DimensionScore:
@@ -404,54 +587,65 @@ def _hints(question: Question, analysis: Analysis) -> list[str]:
     return out
 
 
-_STOPWORDS = frozenset(
-    """what which when where would could should there their them they this that with from
-    your have does into about while without every each other than then more most make
-    made""".split()  # noqa: SIM905
-)
+def _terms(text: str) -> set[str]:
+    return {
+        reading.stem(w)
+        for w in reading.content_words(normalize(text))
+        if w not in reading.GENERIC and w not in reading.VAGUE and len(w) > 3
+    }
 
 
-def _content_words(text: str) -> set[str]:
-    return {w for w in normalize(text).split() if len(w) > 3 and w not in _STOPWORDS}
+def _specific(phrase: str) -> bool:
+    """A phrase that says what a question is about: not a lone generic word."""
+    words = normalize(phrase.rstrip("*")).split()
+    return any(
+        len(w) > 3 and w not in reading.STOPWORDS and w not in reading.GENERIC for w in words
+    )
 
 
 def infer_question(
     text: str, round_id: str, candidates: Sequence[Question], question_id: str = "custom"
 ) -> Question:
-    """A question written by the user: probe the bank concepts its words point at.
+    """A question written by the user: probe the concepts of *its round* its words point at.
 
-    First the concepts of the most similar bank question (by shared content words),
-    then concepts whose phrases occur in the question, then the round's most common
-    concepts, up to six, so every answer is probed on the basics.
+    Only the chosen round's questions are considered, and only the words that say what
+    the question is about count ("customer" or "team" alone say nothing): first the
+    concepts of the most similar question of the round (shared words weighted by how
+    rare they are in the round), then concepts whose specific phrases occur in the
+    question, then the round's most common concepts, up to five, so every answer is
+    probed on the basics.
     """
+    pool = [q for q in candidates if q.round == round_id]
     norm = normalize(text)
-    words = _content_words(text)
+    words = _terms(text)
     chosen: dict[str, Concept] = {}
-    if words:
-        best = max(
-            candidates,
-            key=lambda q: len(words & _content_words(q.text)) / len(words),
-            default=None,
-        )
-        if best is not None and len(words & _content_words(best.text)) / len(words) >= 0.2:
+    if words and pool:
+        frequency: dict[str, int] = {}
+        for q in pool:
+            for w in _terms(q.text):
+                frequency[w] = frequency.get(w, 0) + 1
+
+        def similarity(q: Question) -> float:
+            shared = words & _terms(q.text)
+            return sum(1.0 / frequency[w] for w in shared) / len(words)
+
+        best = max(pool, key=similarity)
+        if similarity(best) >= 0.15:
             for concept in sorted(best.concepts, key=lambda c: -c.weight)[:4]:
                 chosen[concept.id] = concept
-    for question in candidates:
+    for question in pool:
         for concept in question.concepts:
-            if (
-                len(chosen) < 6
-                and concept.id not in chosen
-                and (find_phrases(norm, concept.phrases) or normalize(concept.name) in norm)
-            ):
+            if len(chosen) >= 6 or concept.id in chosen:
+                continue
+            phrases = [p for p in concept.phrases if _specific(p)]
+            if find_phrases(norm, phrases):
                 chosen[concept.id] = concept
-    frequency: dict[str, tuple[int, Concept]] = {}
-    for question in candidates:
-        if question.round != round_id:
-            continue
+    weights: dict[str, tuple[int, Concept]] = {}
+    for question in pool:
         for concept in question.concepts:
-            n, _ = frequency.get(concept.id, (0, concept))
-            frequency[concept.id] = (n + concept.weight, concept)
-    for _, concept in sorted(frequency.values(), key=lambda item: -item[0]):
+            n, _ = weights.get(concept.id, (0, concept))
+            weights[concept.id] = (n + concept.weight, concept)
+    for _, concept in sorted(weights.values(), key=lambda item: -item[0]):
         if len(chosen) >= 5:
             break
         chosen.setdefault(concept.id, concept)

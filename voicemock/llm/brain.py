@@ -22,7 +22,7 @@ from voicemock.core.bank import Question
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.events import BrainNotice, InterviewerTyping
 from voicemock.core.ports import FollowUp
-from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, verdict
+from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, capped, verdict
 from voicemock.core.text import normalize, quote_found
 from voicemock.llm.client import ChatClient, LLMError, Usage, looks_like_refusal
 from voicemock.llm.persona import Persona, scorecard_schema
@@ -304,13 +304,17 @@ class LLMBrain:
         return Scorecard(
             round=offline.round,
             overall=overall,
-            recommendation=verdict(scores, overall),
+            # The offline checks still cap: a central wrong claim, off topic, injected text.
+            recommendation=capped(verdict(scores, overall), offline.caps),
             dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys([*offline.missing_concepts, *concepts])),
             hints=tuple(dict.fromkeys([*hints, *offline.hints])),
             rubric_version=offline.rubric_version,
             brain=f"llm ({self.model})",
             notes=tuple(dict.fromkeys(notes)),
+            incorrect=offline.incorrect,
+            caps=offline.caps,
+            not_scored=offline.not_scored,
         )
 
 

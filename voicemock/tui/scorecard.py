@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
+from voicemock.core.report import incorrect_line
 from voicemock.tui.widgets import VERDICT_STYLE, score_bar
 
 ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
@@ -129,6 +130,10 @@ class ScorecardScreen(Screen[None]):
                     f"{card.get('brain', 'offline')} · rubric {card.get('rubric_version', '?')}[/]",
                     id="verdict",
                 )
+                for reason in card.get("caps", []):
+                    yield Static(f"[$error]capped at no hire:[/] {escape(reason)}", classes="note")
+                for claim in card.get("incorrect", []):
+                    yield Static(f"[$error]{escape(incorrect_line(claim))}[/]", classes="note")
                 for dim_id, dim in card["dimensions"].items():
                     yield DimensionView(dim_id, dim)
                 if card.get("missing_concepts"):

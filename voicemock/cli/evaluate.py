@@ -1,0 +1,143 @@
+"""`voicemock eval`: measure a judge (offline or an LLM) on a labelled answer set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from voicemock.errors import UsageError, VoicemockError
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:5.1f} %"
+
+
+def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
+    data = report.to_dict()
+    echo(f"Judge: {brain_label} · {data['cases']} case(s), {data['answers']} answer(s)", bold=True)
+    echo(
+        f"  pairwise ranking agreement  {_pct(data['pairwise_agreement'])}  "
+        f"({data['pairs_agreed']}/{data['pairs']} pairs; ties count as misses)"
+    )
+    echo(f"  verdict band accuracy       {_pct(data['verdict_band_accuracy'])}")
+    wrong = data["wrong_claims"]
+    echo(
+        f"  wrong-claim catches         {wrong['caught']}/{wrong['answers_with_wrong_claims']} "
+        f"answers ({_pct(wrong['catch_rate']).strip()}); false alarms "
+        f"{wrong['false_alarms']}/{wrong['answers_without']}; wrong answers above no hire: "
+        f"{len(wrong['above_no_hire'])}"
+    )
+    lift = data["injection_lift"]
+    echo(
+        f"  injection lift              mean {lift['mean']:+.2f}, max {lift['max']:+.2f} "
+        f"over {lift['pairs']} pair(s)"
+    )
+    if usage:
+        echo(f"  usage                       {usage}")
+    if data["traps"]:
+        echo("")
+        echo(f"  {'trap':<18}{'answers':>8}{'in band':>10}{'pairs':>7}{'agreed':>10}", bold=True)
+        for name, row in data["traps"].items():
+            echo(
+                f"  {name:<18}{row['answers']:>8}{_pct(row['verdict_band_accuracy']):>10}"
+                f"{row['pairs']:>7}{_pct(row['pairwise_agreement']):>10}"
+            )
+    misses = [r for r in data["results"] if r["verdict"] not in r["expected"]]
+    if data["missed_pairs"] or misses:
+        echo("")
+        echo("  Disagreements:", bold=True)
+        for line in data["missed_pairs"]:
+            echo(f"  - pair {line}", fg="yellow")
+        for r in misses:
+            echo(
+                f"  - band {r['case']}/{r['answer']}: {r['verdict']} ({r['overall']:.2f}), "
+                f"expected {' or '.join(r['expected'])}",
+                fg="yellow",
+            )
+
+
+@click.command(name="eval")
+@click.argument("labelled_set", type=click.Path(path_type=Path), metavar="FILE")
+@click.option(
+    "--brain",
+    type=click.Choice(["offline", "llm"]),
+    default="offline",
+    show_default=True,
+    help="The judge to measure: the offline scorer, or an LLM (OPENAI_API_KEY, or "
+    "OPENAI_BASE_URL for a local server).",
+)
+@click.option("--llm-model", metavar="NAME", help="Model for --brain llm.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    help="Only the first N cases (to try a model cheaply).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def evaluate_command(
+    ctx: click.Context,
+    labelled_set: Path,
+    brain: str,
+    llm_model: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Measure a judge on a labelled answer set FILE (TOML).
+
+    Each case is a question (a bank id or its own text) with answers the hiring
+    committee ranked, the verdicts it would accept and trap labels (confidently
+    wrong, off-topic, stuffed, rambling, injected, ...). Prints how often the judge
+    orders answer pairs as the committee did (ties count as misses), how many
+    verdicts land in their band, how many wrong answers it caught, how much
+    injected text lifted a score, and a table per trap. The format is in the
+    README ("Measuring the judge"); tests/data/judge-set.toml is an example.
+    """
+    from voicemock import resources
+    from voicemock.core.evaluation import evaluate, load_set
+
+    if not labelled_set.is_file():
+        raise UsageError(f"{labelled_set}: no such file")
+    cases = load_set(labelled_set, resources.bank())
+    if limit:
+        cases = cases[:limit]
+    from voicemock.cli.main import _settings
+    from voicemock.launch import make_brain
+
+    notices: list[str] = []
+    settings = _settings(ctx, brain=brain, llm_model=llm_model)
+    judge, info = make_brain(settings, lambda e: notices.append(getattr(e, "message", str(e))))
+    label = judge.name if brain == "offline" else f"llm ({info.get('llm_model', '?')})"
+    if brain == "llm" and judge.name == "offline":
+        raise VoicemockError(
+            f"the LLM endpoint is unavailable ({info.get('llm_error', 'unknown error')}); "
+            "check it with: voicemock doctor"
+        )
+
+    total = sum(len(c.answers) for c in cases)
+    show = not as_json and total > 20
+
+    def progress(done: int, of: int) -> None:
+        if show:
+            click.echo(f"\r  scoring {done}/{of} answers", nl=done == of, err=True)
+
+    report = evaluate(cases, judge.score, progress)
+    usage = ""
+    drain = getattr(judge, "drain_usage", None)
+    if drain is not None:
+        from dataclasses import asdict
+
+        from voicemock.core.report import usage_summary
+
+        calls = [asdict(u) for u in drain()]
+        seconds = sum(c.get("seconds") or 0.0 for c in calls)
+        usage = usage_summary(calls) + (f", {seconds:.1f} s" if calls else "")
+    if as_json:
+        data = report.to_dict() | {"brain": label, "usage": usage, "notices": notices}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for notice in notices:
+        click.secho(f"Note: {notice}", fg="yellow", err=True)
+    render_report(report, label, usage, click.secho)
