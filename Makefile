@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: check lint test bench fixtures
+.PHONY: check lint test test-fast bench fixtures
 
 check: lint test
 
@@ -13,6 +13,10 @@ lint:
 
 test:
 	bash scripts/dev.sh test
+
+# The edit loop: no speech model, no real-time audio.
+test-fast:
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
 
 bench:
 	bash scripts/dev.sh bench
