@@ -2,8 +2,9 @@
 
 A labelled set is TOML (format in the README, "Measuring the judge"): cases, each one
 question (a bank id or its own text) with answers the committee ranked (1 = best), the
-verdicts it would accept, and optional trap labels. Any judge with a ``score(round, exchanges)`` method can be
-measured, so the offline brain and an LLM are compared on the same numbers.
+verdicts it would accept, and optional trap labels. Any judge with a
+``score(round, exchanges)`` method can be measured, so the offline brain and an LLM are
+compared on the same numbers.
 """
 
 from __future__ import annotations
