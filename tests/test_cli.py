@@ -319,8 +319,12 @@ def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
     )
     assert result.code == 0, result.stderr
     session = json.loads(result.stdout)
-    expected = {d.id for d in resources.rubric().round(round_id).dimensions}
-    assert set(session["scorecard"]["dimensions"]) == expected
+    spec = resources.rubric().round(round_id)
+    card = session["scorecard"]
+    # Every dimension is scored, or listed as one the question did not call for.
+    skipped = {d.id for d in spec.dimensions if d.title in card["not_scored"]}
+    assert set(card["dimensions"]) | skipped == {d.id for d in spec.dimensions}
+    assert not set(card["dimensions"]) & skipped
     assert session["turns"][0]["question_id"] in {
         q.id for q in resources.bank().for_round(round_id)
     }
