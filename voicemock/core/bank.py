@@ -95,7 +95,7 @@ def _req(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise BankError(f"{where}: unknown key(s) {', '.join(unknown)}")
@@ -117,7 +117,7 @@ def _phrases(values: Any, where: str) -> tuple[str, ...]:
 
 
 def parse_question(data: Mapping[str, Any], round_id: str, where: str) -> Question:
-    _check_keys(data, {"id", "text", "concept", "strong_points", "tags"}, where)
+    check_keys(data, {"id", "text", "concept", "strong_points", "tags"}, where)
     qid = _req(data, "id", str, where)
     where = f"{where} [{qid}]"
     concepts = []
@@ -126,7 +126,7 @@ def parse_question(data: Mapping[str, Any], round_id: str, where: str) -> Questi
         cwhere = f"{where} concept {i + 1}"
         if not isinstance(raw, dict):
             raise BankError(f"{cwhere}: must be a table")
-        _check_keys(raw, {"id", "name", "phrases", "follow_up", "weight", "hint"}, cwhere)
+        check_keys(raw, {"id", "name", "phrases", "follow_up", "weight", "hint"}, cwhere)
         weight = raw.get("weight", 2)
         if not isinstance(weight, int) or not 1 <= weight <= 5:
             raise BankError(f"{cwhere}: 'weight' must be an integer from 1 to 5")
@@ -151,7 +151,7 @@ def parse_question(data: Mapping[str, Any], round_id: str, where: str) -> Questi
         pwhere = f"{where} strong point {i + 1}"
         if not isinstance(raw, dict):
             raise BankError(f"{pwhere}: must be a table with 'text' and 'concepts'")
-        _check_keys(raw, {"text", "concepts"}, pwhere)
+        check_keys(raw, {"text", "concepts"}, pwhere)
         refs = tuple(raw.get("concepts", ()))
         for ref in refs:
             if ref not in ids:
@@ -172,7 +172,7 @@ def parse_question(data: Mapping[str, Any], round_id: str, where: str) -> Questi
 
 def parse_bank_file(data: Mapping[str, Any], where: str) -> list[Question]:
     """Parse one bank file: a ``round`` key and a ``[[question]]`` array."""
-    _check_keys(data, {"round", "question"}, where)
+    check_keys(data, {"round", "question"}, where)
     round_id = _req(data, "round", str, where)
     if round_id not in ROUND_IDS:
         raise BankError(f"{where}: unknown round '{round_id}' (one of {', '.join(ROUND_IDS)})")
@@ -182,15 +182,19 @@ def parse_bank_file(data: Mapping[str, Any], where: str) -> list[Question]:
     ]
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A prompts data file parsed; invalid TOML is a :class:`BankError` naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BankError(f"{path}: invalid TOML: {exc}") from None
+
+
 def load_bank(paths: Iterable[Path]) -> QuestionBank:
     """Load and validate bank files; question ids must be unique across all of them."""
     questions: list[Question] = []
     for path in sorted(paths):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise BankError(f"{path}: invalid TOML: {exc}") from None
-        questions.extend(parse_bank_file(data, str(path)))
+        questions.extend(parse_bank_file(read_toml(path), str(path)))
     seen: set[str] = set()
     for question in questions:
         if question.id in seen:

@@ -9,14 +9,13 @@ compared on the same numbers.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import ROUND_IDS, BankError, Question, QuestionBank
+from voicemock.core.bank import ROUND_IDS, BankError, Question, QuestionBank, check_keys, read_toml
 from voicemock.core.scoring import VERDICTS, Scorecard, infer_question
 
 BANDS = {
@@ -186,9 +185,7 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
     seen: set[str] = set()
     for i, raw in enumerate(raw_cases):
         cwhere = f"{where} case {i + 1}"
-        extra = set(raw) - {"id", "round", "question", "question_text", "why", "answer"}
-        if extra:
-            raise BankError(f"{cwhere}: unknown key(s) {', '.join(sorted(extra))}")
+        check_keys(raw, {"id", "round", "question", "question_text", "why", "answer"}, cwhere)
         cid = _text(raw, "id", cwhere)
         cwhere = f"{where} [{cid}]"
         if cid in seen:
@@ -213,9 +210,7 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
         answers: list[LabelledAnswer] = []
         for j, a in enumerate(raw.get("answer", [])):
             awhere = f"{cwhere} answer {j + 1}"
-            extra = set(a) - {"id", "text", "rank", "band", "traps", "wrong", "injected_from"}
-            if extra:
-                raise BankError(f"{awhere}: unknown key(s) {', '.join(sorted(extra))}")
+            check_keys(a, {"id", "text", "rank", "band", "traps", "wrong", "injected_from"}, awhere)
             band_name = a.get("band")
             band = BANDS.get(band_name) if isinstance(band_name, str) else None
             if isinstance(band_name, list) and all(b in VERDICTS for b in band_name):
@@ -255,11 +250,7 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
 
 
 def load_set(path: Path, bank: QuestionBank) -> list[Case]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BankError(f"{path}: invalid TOML: {exc}") from None
-    return parse_set(data, bank, str(path))
+    return parse_set(read_toml(path), bank, str(path))
 
 
 ScoreFn = Callable[[str, Sequence[tuple[Question, Sequence[str]]]], Scorecard]

@@ -11,14 +11,13 @@ and "keep the ordering"; ``(goes|is delivered) to one consumer`` matches either 
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import BankError, Question
+from voicemock.core.bank import BankError, Question, check_keys, read_toml
 from voicemock.core.text import normalize
 
 _BEFORE, _AFTER = r"(?<![a-z0-9])", r"(?![a-z0-9])"
@@ -164,14 +163,8 @@ def _text(data: Mapping[str, Any], key: str, where: str) -> str:
     return " ".join(value.split())
 
 
-def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise BankError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
 def parse_knowledge(data: Mapping[str, Any], where: str = "knowledge") -> Knowledge:
-    _check_keys(data, {"version", "topic"}, where)
+    check_keys(data, {"version", "topic"}, where)
     topics: list[Topic] = []
     seen: set[str] = set()
     raw_topics = data.get("topic")
@@ -179,13 +172,13 @@ def parse_knowledge(data: Mapping[str, Any], where: str = "knowledge") -> Knowle
         raise BankError(f"{where}: needs at least one [[topic]]")
     for i, raw in enumerate(raw_topics):
         twhere = f"{where} topic {i + 1}"
-        _check_keys(raw, {"id", "name", "phrases", "facts", "misconception"}, twhere)
+        check_keys(raw, {"id", "name", "phrases", "facts", "misconception"}, twhere)
         tid = _text(raw, "id", twhere)
         twhere = f"{where} [{tid}]"
         items: list[Misconception] = []
         for j, m in enumerate(raw.get("misconception", [])):
             mwhere = f"{twhere} misconception {j + 1}"
-            _check_keys(m, {"id", "claim", "match", "unless", "correction", "challenge"}, mwhere)
+            check_keys(m, {"id", "claim", "match", "unless", "correction", "challenge"}, mwhere)
             mid = _text(m, "id", mwhere)
             mwhere = f"{twhere} [{mid}]"
             if mid in seen:
@@ -229,12 +222,4 @@ def parse_knowledge(data: Mapping[str, Any], where: str = "knowledge") -> Knowle
 
 
 def load_knowledge(path: Path) -> Knowledge:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BankError(f"{path}: invalid TOML: {exc}") from None
-    return parse_knowledge(data, str(path))
-
-
-def facts_for(knowledge: Knowledge, topic_ids: Sequence[str]) -> list[str]:
-    return [f for t in knowledge.topics if t.id in topic_ids for f in t.facts]
+    return parse_knowledge(read_toml(path), str(path))

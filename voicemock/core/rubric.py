@@ -7,13 +7,12 @@ and the data it needs; the wording, thresholds and term lists stay editable.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import ROUND_IDS, BankError
+from voicemock.core.bank import ROUND_IDS, BankError, read_toml
 
 METHODS = ("concepts", "lexicon", "structure", "decisiveness", "star")
 MARKER_SETS = (
@@ -161,8 +160,4 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
 
 
 def load_rubric(path: Path) -> Rubric:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BankError(f"{path}: invalid TOML: {exc}") from None
-    return parse_rubric(data, str(path))
+    return parse_rubric(read_toml(path), str(path))

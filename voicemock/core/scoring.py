@@ -13,7 +13,6 @@ question, an answer that does not address the question, and injected text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,7 +28,6 @@ from voicemock.core.text import PhraseSet, find_phrases, normalize, split_senten
 EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
 _CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
 _LIST_CREDIT = 0.1  # a concept that only appears inside a buzzword list
-_DIGIT = re.compile(r"\d")
 OFF_TOPIC = 0.3
 """Below this relevance (see :func:`reading.relevance`) an answer did not answer the question."""
 
