@@ -18,15 +18,31 @@ class Check:
     detail: str
 
 
-def _data_folder(settings: Any) -> Check:
-    from voicemock.store import Store
+def _data_folder(settings: Any) -> list[Check]:
+    import sqlite3
 
+    from voicemock.store import Store
+    from voicemock.store.db import DB_NAME, explain_sqlite_error
+
+    folder = settings.resolved_data_dir
     try:
-        with Store(settings.resolved_data_dir) as store:
-            count = len(store.list_sessions(limit=10_000))
+        with Store(folder) as store:
+            problems = store.integrity_problems()
+            count = len(store.list_sessions(limit=100_000)) if not problems else 0
     except VoicemockError as exc:
-        return Check("data folder", "fail", str(exc))
-    return Check("data folder", "ok", f"{settings.resolved_data_dir} ({count} session(s))")
+        return [Check("data folder", "fail", str(exc))]
+    except sqlite3.Error as exc:
+        return [Check("data folder", "fail", explain_sqlite_error(exc, folder))]
+    if problems:
+        damage = explain_sqlite_error(sqlite3.DatabaseError(f"corrupt: {problems[0]}"), folder)
+        return [
+            Check("data folder", "ok", str(folder)),
+            Check("session database", "fail", f"integrity check failed: {damage}"),
+        ]
+    return [
+        Check("data folder", "ok", f"{folder} ({count} session(s))"),
+        Check("session database", "ok", f"{DB_NAME}: SQLite integrity check passed"),
+    ]
 
 
 def _speech_model(settings: Any) -> Check:
@@ -126,7 +142,7 @@ def _llm(settings: Any) -> list[Check]:
 
 def run_checks(settings: Any) -> list[Check]:
     return [
-        _data_folder(settings),
+        *_data_folder(settings),
         _speech_model(settings),
         _voice(),
         _microphone(),

@@ -10,9 +10,11 @@ import os
 import struct
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
+
+from voicemock.private import open_private, private_dir
 
 _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sI")
 
@@ -23,8 +25,8 @@ class WavWriter:
     def __init__(self, path: Path, sample_rate: int = 16_000) -> None:
         self.path = Path(path)
         self.sample_rate = sample_rate
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: BinaryIO | None = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        private_dir(self.path.parent)
+        self._fh: IO[bytes] | None = open_private(self.path, "wb")
         self._data_bytes = 0
         self._write_header()
 

@@ -1,25 +1,45 @@
-"""The session store: SQLite in WAL mode, one commit per completed turn."""
+"""The session store: SQLite in WAL mode, one transaction per completed turn.
+
+The data folder is private (0700, files 0600). A session records the process that
+runs it; opening the store closes sessions whose process is gone as "interrupted",
+so no round stays in progress forever.
+"""
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
+import os
+import random
 import secrets
+import socket
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from voicemock.core.models import Segment
 from voicemock.errors import VoicemockError
-from voicemock.store.migrations import migrate
+from voicemock.private import private_dir, tighten
+from voicemock.store.migrations import NewerSchema, migrate
 
+T = TypeVar("T")
 DB_NAME = "voicemock.db"
+BUSY_TIMEOUT_MS = 30_000
+INTERRUPTED = "interrupted"
 
 
 class SessionNotFound(VoicemockError):
     """No stored session matches the id the user gave."""
+
+
+class StoreError(VoicemockError):
+    """The session database cannot be read or written: damaged, full disk, locked."""
 
 
 def _now() -> str:
@@ -27,8 +47,71 @@ def _now() -> str:
 
 
 def new_session_id() -> str:
-    """Sortable and short enough to type: ``20261127-061530-a3f9``."""
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    """Sortable and short enough to type: ``20261127-061530-a3f9c2``.
+
+    24 random bits per second; an insert that still collides draws again."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def _start_ticks(pid: int) -> str:
+    """When process ``pid`` started (Linux clock ticks since boot), "" where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read().decode("ascii", "replace")
+    except OSError:
+        return ""
+    # Field 22, counted after the command name, which may itself hold spaces or brackets.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def this_process() -> str:
+    """The owner tag of this process: host, pid and start time (pids are reused)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """Whether the process that tagged a session may still run it."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text, _, ticks = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine's process: nothing here can tell
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    except (ValueError, OverflowError):
+        return False
+    return not ticks or _start_ticks(pid) in {ticks, ""}
+
+
+def explain_sqlite_error(exc: BaseException, where: Path | None) -> str:
+    """One line naming what went wrong with the database and the way out."""
+    text = str(exc)
+    low = text.lower()
+    db = where / DB_NAME if where is not None else Path("<data dir>") / DB_NAME
+    if "disk is full" in low or getattr(exc, "errno", None) == errno.ENOSPC:
+        return (
+            f"no space left on the disk holding {db.parent}: free some space and try again "
+            "(completed turns are saved)"
+        )
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return (
+            f"{db} is damaged ({text}); move it aside (mv {db} {db}.damaged) and voicemock "
+            "starts a new one, or pick another folder with --data-dir; "
+            "'voicemock doctor' checks it"
+        )
+    if "locked" in low or "busy" in low:
+        return f"{db} is locked by another voicemock for too long ({text}); try again"
+    if "readonly" in low or "read-only" in low or isinstance(exc, PermissionError):
+        return f"{db} cannot be written ({text}); check the folder's permissions"
+    return f"{db}: {text}"
 
 
 @dataclass(frozen=True)
@@ -48,27 +131,131 @@ class TurnRecord:
     delivery: dict[str, Any] | None = None
 
 
+def _reads(method: Callable[..., T]) -> Callable[..., T]:
+    """A read whose SQLite failure (a damaged page, a lock held too long) is one StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StoreError(explain_sqlite_error(exc, self.data_dir)) from None
+
+    return wrapper
+
+
 class Store:
     """All persistent state under one data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, sweep: bool = True) -> None:
         self.data_dir = Path(data_dir)
+        self.owner = this_process()
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.data_dir / DB_NAME, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA busy_timeout = 5000")
-            migrate(self.conn)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            raise VoicemockError(
+            private_dir(self.data_dir)
+            self.conn = sqlite3.connect(
+                self.data_dir / DB_NAME, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
                 f"{self.data_dir}: cannot open the session store ({exc}); "
                 "pick another folder with --data-dir"
             ) from None
+        try:
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._prepare()
+            for suffix in ("", "-wal", "-shm"):
+                tighten(self.data_dir / (DB_NAME + suffix))
+            if sweep:
+                self.close_abandoned()
+        except NewerSchema as exc:
+            self.conn.close()
+            raise StoreError(f"{self.data_dir / DB_NAME}: {exc}") from None
+        except (OSError, sqlite3.Error) as exc:
+            self.conn.close()
+            raise StoreError(explain_sqlite_error(exc, self.data_dir)) from None
+
+    def _prepare(self) -> None:
+        """WAL mode and the schema. Switching a new file to WAL, and WAL recovery, can report
+        "locked" at once instead of waiting, when other processes open the same new folder
+        at the same moment: those attempts are repeated until the busy timeout."""
+        give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                migrate(self.conn)
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > give_up:
+                    raise
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                time.sleep(random.uniform(0.01, 0.05))
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none of it."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise StoreError(explain_sqlite_error(exc, self.data_dir)) from None
+
+    def integrity_problems(self, *, quick: bool = False) -> list[str]:
+        """SQLite's own check of every page (``quick``: without index contents); [] if sound."""
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            rows = [str(r[0]) for r in self.conn.execute(f"PRAGMA {pragma}")]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
+
+    def ensure_sound(self) -> None:
+        """Raise a one-line StoreError, with the way to recover, if the database is damaged."""
+        problems = self.integrity_problems(quick=True)
+        if problems:
+            raise StoreError(
+                explain_sqlite_error(
+                    sqlite3.DatabaseError(f"corrupt: {problems[0]}"), self.data_dir
+                )
+            )
+
+    def close_owned(self, cause: str) -> None:
+        """Mark this process's rounds still in progress as incomplete (it is about to end)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sessions SET status = 'incomplete', finished_at = ?, error = ?"
+                " WHERE status = 'in_progress' AND owner = ?",
+                (_now(), cause, self.owner),
+            )
+
+    def close_abandoned(self) -> list[str]:
+        """Mark sessions left in progress by a process that is gone as incomplete."""
+        rows = self.conn.execute(
+            "SELECT id, owner FROM sessions WHERE status = 'in_progress'"
+        ).fetchall()
+        gone = [r["id"] for r in rows if not owner_alive(r["owner"])]
+        if gone:
+            with self._write() as conn:
+                conn.executemany(
+                    "UPDATE sessions SET status = 'incomplete', finished_at = ?, error = ?"
+                    " WHERE id = ? AND status = 'in_progress'",
+                    [(_now(), INTERRUPTED, sid) for sid in gone],
+                )
+        return gone
 
     def __enter__(self) -> Store:
         return self
@@ -78,9 +265,8 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
     def audio_dir(self, session_id: str) -> Path:
-        path = self.data_dir / "audio" / session_id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        private_dir(self.data_dir / "audio")
+        return private_dir(self.data_dir / "audio" / session_id)
 
     def create_session(
         self,
@@ -90,30 +276,36 @@ class Store:
         question_ids: Sequence[str],
         settings: dict[str, Any] | None = None,
     ) -> str:
-        session_id = new_session_id()
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO sessions (id, round, brain, mode, status, started_at, question_ids,"
-                " settings) VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?)",
-                (
-                    session_id,
-                    round_id,
-                    brain,
-                    mode,
-                    _now(),
-                    json.dumps(list(question_ids)),
-                    json.dumps(settings or {}),
-                ),
-            )
-        return session_id
+        while True:
+            session_id = new_session_id()
+            with self._write() as conn:
+                taken = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
+                if taken.fetchone() is not None:
+                    continue
+                conn.execute(
+                    "INSERT INTO sessions (id, round, brain, mode, status, started_at,"
+                    " question_ids, settings, owner)"
+                    " VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)",
+                    (
+                        session_id,
+                        round_id,
+                        brain,
+                        mode,
+                        _now(),
+                        json.dumps(list(question_ids)),
+                        json.dumps(settings or {}),
+                        self.owner,
+                    ),
+                )
+            return session_id
 
     def add_turn(self, session_id: str, turn: TurnRecord) -> int:
         """Commit one completed turn with its segments, atomically."""
-        with self.conn:
-            idx = self.conn.execute(
+        with self._write() as conn:
+            idx = conn.execute(
                 "SELECT COALESCE(MAX(idx), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
             ).fetchone()[0]
-            cur = self.conn.execute(
+            cur = conn.execute(
                 "INSERT INTO turns (session_id, idx, kind, question_id, concept_id, prompt,"
                 " transcript, audio_path, source, duration_s, latency, created_at, delivery)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -134,7 +326,7 @@ class Store:
                 ),
             )
             turn_id = cur.lastrowid
-            self.conn.executemany(
+            conn.executemany(
                 "INSERT INTO segments (turn_id, idx, start_s, end_s, text, avg_logprob,"
                 " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -155,14 +347,14 @@ class Store:
         return turn_id
 
     def update_latency(self, turn_id: int, latency: dict[str, Any]) -> None:
-        with self.conn:
-            self.conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "UPDATE turns SET latency = ? WHERE id = ?", (json.dumps(latency), turn_id)
             )
 
     def save_scorecard(self, session_id: str, scorecard: dict[str, Any]) -> None:
-        with self.conn:
-            self.conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "INSERT INTO scorecards (session_id, created_at, brain, rubric_version, overall,"
                 " recommendation, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -180,8 +372,8 @@ class Store:
         """Record LLM calls (purpose, model, time, tokens, error kind); never prompts or keys."""
         if not calls:
             return
-        with self.conn:
-            self.conn.executemany(
+        with self._write() as conn:
+            conn.executemany(
                 "INSERT INTO llm_calls (session_id, created_at, purpose, model, ok, attempts,"
                 " seconds, prompt_tokens, completion_tokens, error)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -203,13 +395,14 @@ class Store:
             )
 
     def finish_session(self, session_id: str, status: str, error: str | None = None) -> None:
-        with self.conn:
-            self.conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "UPDATE sessions SET status = ?, finished_at = ?, error = ? WHERE id = ?",
                 (status, _now(), error, session_id),
             )
 
     # -- reading --------------------------------------------------------------------
+    @_reads
     def resolve_id(self, session_id: str) -> str:
         """Accept a full id or an unambiguous prefix."""
         rows = self.conn.execute(
@@ -227,6 +420,7 @@ class Store:
             )
         raise SessionNotFound(f"'{session_id}' matches {len(rows)} sessions; give more of the id")
 
+    @_reads
     def list_sessions(self, round_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         sql = (
             "SELECT s.id, s.round, s.brain, s.mode, s.status, s.started_at, s.finished_at,"
@@ -245,17 +439,22 @@ class Store:
         params.append(limit)
         return [dict(r) for r in self.conn.execute(sql, params)]
 
-    def latest_scorecards(self, round_id: str | None = None) -> list[dict[str, Any]]:
+    @_reads
+    def latest_scorecards(
+        self, round_id: str | None = None, *, include_incomplete: bool = False
+    ) -> list[dict[str, Any]]:
         """Each scored session's latest scorecard, newest session first (as list_sessions):
-        ``id``, ``round``, ``started_at`` and ``card``, in one query."""
+        ``id``, ``round``, ``started_at`` and ``card``, in one query. Only complete rounds
+        unless ``include_incomplete``."""
         sql = (
             "SELECT s.id, s.round, s.started_at, c.data, c.created_at FROM sessions s"
             " JOIN scorecards c ON c.id ="
             " (SELECT MAX(id) FROM scorecards WHERE session_id = s.id)"
+            " WHERE (? OR s.status = 'complete')"
         )
-        params: list[Any] = []
+        params: list[Any] = [include_incomplete]
         if round_id:
-            sql += " WHERE s.round = ?"
+            sql += " AND s.round = ?"
             params.append(round_id)
         sql += " ORDER BY s.started_at DESC, s.rowid DESC"
         return [
@@ -268,6 +467,7 @@ class Store:
             for r in self.conn.execute(sql, params)
         ]
 
+    @_reads
     def get_session(self, session_id: str) -> dict[str, Any]:
         """The whole session as plain data: the shape of ``voicemock export --format json``."""
         session_id = self.resolve_id(session_id)

@@ -79,22 +79,59 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX llm_calls_session ON llm_calls (session_id);
     """,
+    # 4: which process runs an in-progress session, so one whose process is gone can be closed
+    """
+    ALTER TABLE sessions ADD COLUMN owner TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the database up to SCHEMA_VERSION; refuse one written by a newer voicemock."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+class NewerSchema(RuntimeError):
+    """The database was written by a newer voicemock."""
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise NewerSchema(
             f"the database has schema version {current}, newer than this voicemock "
             f"({SCHEMA_VERSION}): upgrade voicemock"
         )
-    for version in range(current, SCHEMA_VERSION):
-        with conn:
-            conn.executescript(
-                "BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version = {version + 1};"
-            )
+    return current
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to SCHEMA_VERSION; refuse one written by a newer voicemock.
+
+    ``conn`` is in autocommit mode with a busy timeout. The migrations run under a write
+    lock taken before the version is read again, so processes opening a new data folder
+    at the same moment wait for each other and the schema is created exactly once.
+    """
+    if _version(conn) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(_version(conn), SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     return SCHEMA_VERSION
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements, one by one (``executescript`` would commit on its own)."""
+    out, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from voicemock.errors import VoicemockError
+
 
 def driver_drawing_on(terminal: io.TextIOWrapper) -> type[Any]:
     """Textual's terminal driver, drawing on ``terminal`` instead of descriptor 2."""
@@ -48,9 +50,11 @@ def stderr_to_log(log: Path) -> Iterator[io.TextIOWrapper | None]:
             yield terminal
         return
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        sink = open(log, "ab")  # noqa: SIM115 - closed in the finally below
-    except OSError:
+        from voicemock.private import open_private, private_dir
+
+        private_dir(log.parent)
+        sink = open_private(log, "ab")
+    except (OSError, VoicemockError):
         yield None
         return
     sys.stderr.flush()
