@@ -77,7 +77,11 @@ def make_brain(settings: Any, emit: Callable[[object], None]) -> tuple[Any, dict
     from voicemock.llm.brain import LLMBrain
 
     config = resolve_llm_config(
-        settings.llm_model, settings.llm_base_url, settings.llm_timeout, settings.llm_retries
+        settings.llm_model,
+        settings.llm_base_url,
+        settings.llm_timeout,
+        settings.llm_retries,
+        first_words_s=settings.llm_first_words,
     )
     client = ChatClient(config, on_retry=lambda m: emit(BrainNotice(f"LLM: {m}")))
     try:
@@ -89,7 +93,7 @@ def make_brain(settings: Any, emit: Callable[[object], None]) -> tuple[Any, dict
             )
         )
         return OfflineBrain(scorer), {"llm_endpoint": config.endpoint, "llm_error": str(exc)}
-    return LLMBrain(client, resources.persona(), scorer), client.config.public()
+    return LLMBrain(client, resources.persona(), scorer, on_event=emit), client.config.public()
 
 
 def load_transcriber(settings: Any, emit: Callable[[object], None]) -> Any:
@@ -124,7 +128,7 @@ def run_practice(
     from voicemock.audio.files import FileSource
 
     control = control or RoundControl()
-    sources = [FileSource(path) for path in plan.replay]
+    sources = [FileSource(path, max_seconds=settings.max_file_answer) for path in plan.replay]
     microphone = None
     if plan.mic:
         from voicemock.audio.devices import resolve_device

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,7 +25,13 @@ from voicemock.core.events import BrainNotice, InterviewerTyping
 from voicemock.core.ports import FollowUp
 from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, capped, verdict
 from voicemock.core.text import normalize, quote_found
-from voicemock.llm.client import ChatClient, LLMError, Usage, looks_like_refusal
+from voicemock.llm.client import (
+    ChatClient,
+    LLMError,
+    Usage,
+    clean_model_text,
+    looks_like_refusal,
+)
 from voicemock.llm.persona import Persona, scorecard_schema
 
 DISPUTE_GAP = 1.5
@@ -62,6 +69,8 @@ def parse_judgement(text: str, dimension_ids: Sequence[str]) -> RoundJudgement:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ValueError(f"{where or 'reply'}: {first['msg']}") from None
+    # JSON escapes (\u001b) survive the raw text's cleaning: clean every decoded string too.
+    judgement = RoundJudgement.model_validate(_cleaned(judgement.model_dump()))
     ids = [d.id for d in judgement.dimensions]
     expected = list(dimension_ids)
     if sorted(set(ids)) != sorted(expected) or len(ids) != len(set(ids)):
@@ -74,6 +83,16 @@ def parse_judgement(text: str, dimension_ids: Sequence[str]) -> RoundJudgement:
             + (f" (unknown {', '.join(extra)})" if extra else "")
         )
     return judgement
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_model_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    return value
 
 
 def clean_follow_up(text: str) -> str:
@@ -168,8 +187,15 @@ class LLMBrain:
         )
         speaker = _SentenceFeed(self.on_sentence, self.on_event)
         try:
+            # The candidate is waiting: no retry, and the offline follow-up at once if the
+            # model has not started answering within its first-words budget.
             text = self.client.complete(
-                messages, purpose="follow_up", max_tokens=90, on_delta=speaker.feed
+                messages,
+                purpose="follow_up",
+                max_tokens=90,
+                on_delta=speaker.feed,
+                first_words_s=self.client.config.first_words_s,
+                retries=0,
             )
         except LLMError as exc:
             self._fall_back(exc, "a follow-up")

@@ -1,8 +1,16 @@
-"""One chat call to an OpenAI-compatible endpoint: retries, Retry-After, errors without secrets.
+"""One chat call to an OpenAI-compatible endpoint: deadlines, retries, errors without secrets.
 
 The openai SDK's own retries are switched off so that every retry is bounded and
 visible here, a long Retry-After is not waited out in the middle of an interview,
 and every error reaches the user as one line with the API key scrubbed out.
+
+Every call has a wall-clock deadline. The HTTP timeout only bounds the gap between
+two bytes, so a server that trickles keep-alive comments or one byte at a time would
+hold a round forever; here the call runs on a worker thread and the caller stops
+waiting at the deadline, whatever the connection does. A streamed reply may also be
+given a shorter budget for its first words. An endpoint that failed is not called
+again by the same client: the rest of the round (or of a re-scoring run) falls back
+at once instead of waiting out the same failure again.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import email.utils
 import ipaddress
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +36,21 @@ _REFUSAL = re.compile(
     r"i am unable|i won'?t|as an ai)\b",
     re.IGNORECASE,
 )
-RETRYABLE = frozenset({"timeout", "rate_limit", "server", "connection"})
+RETRYABLE = frozenset({"rate_limit", "server", "connection"})
+"""Fast failures worth one more try. A timeout is not retried: the deadline was the budget."""
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor moves, erase)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (titles, hyperlinks, clipboard)
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b.?"  # any other escape
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_model_text(text: str) -> str:
+    """Model text as it may be shown, spoken, stored or exported: no terminal escape or control
+    sequences, no bidirectional overrides (newlines and tabs are kept)."""
+    return _CONTROL.sub("", text)
 
 
 def redact_url(url: str) -> str:
@@ -58,9 +81,13 @@ class LLMConfig:
     base_url: str = OPENAI_URL
     api_key: str | None = field(default=None, repr=False)
     timeout_s: float = 30.0
+    """Wall-clock deadline for one attempt of a call, from request to last byte."""
     retries: int = 2
     max_wait_s: float = 20.0
     """The longest Retry-After honoured; a longer one is a failure (fall back now)."""
+    first_words_s: float = 4.0
+    """How long a streamed follow-up may take to start arriving before the offline
+    interviewer's follow-up is asked instead."""
 
     @property
     def endpoint(self) -> str:
@@ -92,6 +119,7 @@ def resolve_llm_config(
     timeout_s: float | None = None,
     retries: int | None = None,
     env: Mapping[str, str] | None = None,
+    first_words_s: float | None = None,
 ) -> LLMConfig:
     """The openai SDK's conventions: OPENAI_API_KEY, OPENAI_BASE_URL; a local URL needs no key."""
     env = os.environ if env is None else env
@@ -117,6 +145,7 @@ def resolve_llm_config(
         api_key=key,
         timeout_s=30.0 if timeout_s is None else timeout_s,
         retries=2 if retries is None else retries,
+        first_words_s=4.0 if first_words_s is None else first_words_s,
     )
 
 
@@ -203,6 +232,8 @@ class ChatClient:
         self.sleep = sleep
         self.on_retry = on_retry
         self.calls: list[Usage] = []
+        self.failed: LLMError | None = None
+        """The failure that ended this client's use of the endpoint; later calls fail at once."""
         self._client = OpenAI(
             api_key=config.api_key or "no-key-needed",
             base_url=config.base_url,
@@ -216,11 +247,17 @@ class ChatClient:
 
     def served_models(self) -> list[str]:
         """The model ids the endpoint lists (GET /models)."""
-        try:
-            page = self._client.models.list()
-            return [m.id for m in page.data]
-        except Exception as exc:
-            raise self._error(exc) from None
+
+        def listing(cancelled: Callable[[], bool], started: Callable[[], None]) -> list[str]:
+            try:
+                page = self._client.models.list()
+                return [clean_model_text(str(m.id)) for m in page.data]
+            except LLMError:
+                raise
+            except Exception as exc:
+                raise self._error(exc) from None
+
+        return self._bounded(listing, self.config.timeout_s, None, "list its models")
 
     def choose_model(self) -> str:
         """Fill in the model from the server when none was configured (local servers)."""
@@ -247,20 +284,39 @@ class ChatClient:
         response_format: dict[str, Any] | None = None,
         on_delta: Callable[[str], None] | None = None,
         temperature: float = 0.3,
+        first_words_s: float | None = None,
+        retries: int | None = None,
     ) -> str:
-        """The reply text. Streams (calling ``on_delta``) when ``on_delta`` is given."""
+        """The reply text, cleaned of control sequences. Streams (calling ``on_delta``) when
+        ``on_delta`` is given; then ``first_words_s`` bounds the wait for its first words."""
+        if self.failed is not None:
+            raise LLMError(self.failed.kind, f"not called again after: {self.failed}")
         started = time.perf_counter()
         attempt = 0
+        retries = self.config.retries if retries is None else retries
         while True:
             attempt += 1
             try:
-                text, usage = self._once(
-                    messages, max_tokens, response_format, on_delta, temperature
+                text, usage = self._bounded(
+                    lambda cancelled, first: self._once(
+                        messages,
+                        max_tokens,
+                        response_format,
+                        on_delta,
+                        temperature,
+                        cancelled,
+                        first,
+                    ),
+                    self.config.timeout_s,
+                    first_words_s if on_delta is not None else None,
+                    "reply",
                 )
             except Exception as exc:
                 error = exc if isinstance(exc, LLMError) else self._error(exc)
-                wait = self._wait_before_retry(error, exc, attempt)
+                wait = self._wait_before_retry(error, exc, attempt, retries)
                 if wait is None:
+                    if error.kind not in {"invalid_output", "refusal", "bad_request"}:
+                        self.failed = error
                     self.calls.append(
                         Usage(
                             purpose,
@@ -289,8 +345,57 @@ class ChatClient:
             )
             return text
 
-    def _wait_before_retry(self, error: LLMError, exc: Exception, attempt: int) -> float | None:
-        if error.kind not in RETRYABLE or attempt > self.config.retries:
+    def _bounded(
+        self,
+        work: Callable[[Callable[[], bool], Callable[[], None]], Any],
+        deadline_s: float,
+        first_s: float | None,
+        what: str,
+    ) -> Any:
+        """Run ``work(cancelled, started)`` on a worker thread; stop waiting at the deadline.
+
+        ``work`` calls ``started()`` when the first words arrive; without them within
+        ``first_s`` the wait ends too. A worker left behind stops at its next chunk
+        (``cancelled()`` is true), or when the HTTP read timeout ends a silent connection."""
+        done, first = threading.Event(), threading.Event()
+        cancelled = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = work(cancelled.is_set, first.set)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        begun = time.perf_counter()
+        threading.Thread(target=run, name="voicemock-llm", daemon=True).start()
+        if first_s is not None and first_s < deadline_s:
+            while not (done.is_set() or first.is_set()):
+                if not first.wait(min(0.05, first_s)) and time.perf_counter() - begun >= first_s:
+                    break
+            if not (done.is_set() or first.is_set()):
+                cancelled.set()
+                raise LLMError(
+                    "timeout",
+                    f"{self.config.endpoint} had not started its {what} after {first_s:g} s",
+                )
+        if not done.wait(max(0.0, deadline_s - (time.perf_counter() - begun))):
+            cancelled.set()
+            raise LLMError(
+                "timeout",
+                f"{self.config.endpoint} did not finish its {what} within {deadline_s:g} s "
+                "(llm_timeout)",
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _wait_before_retry(
+        self, error: LLMError, exc: Exception, attempt: int, retries: int
+    ) -> float | None:
+        if error.kind not in RETRYABLE or attempt > retries:
             return None
         headers = getattr(getattr(exc, "response", None), "headers", None)
         asked = _retry_after(headers) if error.kind in {"rate_limit", "server"} else None
@@ -307,6 +412,8 @@ class ChatClient:
         response_format: dict[str, Any] | None,
         on_delta: Callable[[str], None] | None,
         temperature: float,
+        cancelled: Callable[[], bool] = lambda: False,
+        started: Callable[[], None] = lambda: None,
     ) -> tuple[str, tuple[int | None, int | None]]:
         kwargs: dict[str, Any] = {
             "model": self.model,
@@ -322,8 +429,10 @@ class ChatClient:
                 raise LLMError("invalid_output", f"{self.config.endpoint} sent no choices")
             message = response.choices[0].message
             if getattr(message, "refusal", None):
-                raise LLMError("refusal", f"the model declined: {message.refusal[:120]}")
-            text = message.content or ""
+                raise LLMError(
+                    "refusal", f"the model declined: {self._clean(message.refusal[:120])}"
+                )
+            text = self._clean(message.content or "")
             usage = response.usage
             if usage is None:
                 return text, (None, None)
@@ -333,26 +442,25 @@ class ChatClient:
         )
         parts: list[str] = []
         tokens: tuple[int | None, int | None] = (None, None)
-        deadline = time.perf_counter() + self.config.timeout_s
         finished = False
         try:
             for chunk in stream:
+                if cancelled():  # the caller stopped waiting: nothing more is shown
+                    raise LLMError("timeout", "abandoned")
                 if chunk.usage is not None:
                     tokens = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
                     finished = finished or choice.finish_reason is not None
                     delta = choice.delta
                     if getattr(delta, "refusal", None):
-                        raise LLMError("refusal", f"the model declined: {delta.refusal[:120]}")
-                    if delta.content:
-                        parts.append(delta.content)
-                        on_delta(delta.content)
-                if time.perf_counter() > deadline:
-                    raise LLMError(
-                        "stream_broken",
-                        f"{self.config.endpoint} streamed for more than "
-                        f"{self.config.timeout_s:g} s; gave up",
-                    )
+                        raise LLMError(
+                            "refusal", f"the model declined: {self._clean(delta.refusal[:120])}"
+                        )
+                    content = self._clean(delta.content or "")
+                    if content:
+                        started()
+                        parts.append(content)
+                        on_delta(content)
         except LLMError:
             raise
         except Exception as exc:
@@ -369,7 +477,11 @@ class ChatClient:
                 f"{self.config.endpoint} closed the stream before the reply was finished"
                 + (" (the reply broke off)" if parts else ""),
             )
-        return "".join(parts), tokens
+        return self._clean("".join(parts)), tokens
+
+    def _clean(self, text: str) -> str:
+        """What the endpoint sent, without control sequences or the API key it was sent."""
+        return self.config.redact(clean_model_text(text)) if text else text
 
     def _error(self, exc: Exception) -> LLMError:
         """One line naming the cause and the way out, with secrets scrubbed."""
@@ -403,7 +515,7 @@ class ChatClient:
             kind, msg = "invalid_output", f"{where}: {exc}"
         else:
             kind, msg = "invalid_output", f"{where} sent a reply that could not be read ({exc})"
-        return LLMError(kind, self.config.redact(msg)[:300])
+        return LLMError(kind, self.config.redact(clean_model_text(msg))[:300])
 
 
 def _cause(exc: BaseException) -> str:
