@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from voicemock.audio.devices import NO_DEVICE_HINT, AudioDeviceError
 from voicemock.audio.mic import MicSource
 from voicemock.audio.vad import FRAME, AnswerEnded, Endpointer, SpeechClosed, StreamingVad
 from voicemock.audio.wav import WavWriter
-from voicemock.core.models import Segment, Transcript, Word
+from voicemock.core.models import Segment, Transcript
 from voicemock.core.ports import Transcriber
 
 SAMPLE_RATE = 16_000
@@ -77,17 +77,6 @@ class _Growing:
 
     def view(self, start: int = 0, end: int | None = None) -> np.ndarray:
         return self._data[start : self.size if end is None else min(end, self.size)]
-
-
-def _shift(segment: Segment, offset: float) -> Segment:
-    return replace(
-        segment,
-        start=segment.start + offset,
-        end=segment.end + offset,
-        words=tuple(
-            Word(w.start + offset, w.end + offset, w.text, w.probability) for w in segment.words
-        ),
-    )
 
 
 class LiveAnswers:
@@ -145,7 +134,7 @@ class LiveAnswers:
             context = " ".join(s.text for _, segs in results[-2:] for s in segs)
             prompt = f"{text_prompt} {context}".strip()
             transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=True)
-            segs = [_shift(s, start / SAMPLE_RATE) for s in transcript.segments]
+            segs = [s.shifted(start / SAMPLE_RATE) for s in transcript.segments]
             results.append((start, segs))
             text = " ".join(s.text for s in segs).strip()
             if text:

@@ -7,6 +7,7 @@ moment it completes and marks the session incomplete if anything stops it.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -15,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from voicemock.audio.files import FileSource
 from voicemock.audio.wav import WavWriter
 from voicemock.core.bank import Question
@@ -24,7 +23,7 @@ from voicemock.core.delivery import Delivery, DeliveryMeter, advice, combine
 from voicemock.core.events import Event, Prompt, RoundScored
 from voicemock.core.ports import Brain, Transcriber
 from voicemock.core.session import InterviewSession, Phase
-from voicemock.errors import AudioInputError, VoicemockError
+from voicemock.errors import AudioInputError, Interrupted, VoicemockError
 from voicemock.live import CapturedAnswer
 from voicemock.store import Store, TurnRecord
 from voicemock.stt.whisper import build_prompt
@@ -146,6 +145,18 @@ class RoundControl:
         self.stop.set()
         self.finish.set()
 
+    def interrupt(self, error: BaseException) -> None:
+        """End the round now without scoring: ``error`` is raised in the round's thread at its
+        next step, and the session is marked incomplete (SIGTERM, SIGHUP in the app)."""
+        self.interrupted = error
+        self.quit()
+
+    interrupted: BaseException | None = None
+
+    def check(self) -> None:
+        if self.interrupted is not None:
+            raise self.interrupted
+
 
 class AnswerSource(Protocol):
     """Where answers come from: recorded files, or the microphone."""
@@ -224,12 +235,10 @@ class ReplayAnswers:
         self.emit(AnswerStarted(prompt, source.name, source.duration))
         t0 = time.perf_counter()
         # Written chunk by chunk so that whatever was read survives a crash.
-        chunks = []
         with WavWriter(wav_path) as wav:
             for chunk in source.frames():
                 wav.write(chunk)
-                chunks.append(chunk)
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        audio = source.audio
         t1 = time.perf_counter()
         transcript = self.transcriber.transcribe(audio, prompt=text_prompt)
         t2 = time.perf_counter()
@@ -338,6 +347,7 @@ class PracticeRunner:
                     else f"{prompt.question.text} {prompt.text}",
                     self.vocabulary,
                 )
+                self.control.check()
                 if self.control.stop.is_set():
                     if turn == 0:
                         unanswered = True
@@ -346,6 +356,7 @@ class PracticeRunner:
                     break
                 wav_path = self.store.audio_dir(session_id) / f"turn-{turn + 1:02d}.wav"
                 captured = source.next_answer(prompt, text_prompt, wav_path)
+                self.control.check()
                 then = (
                     "stay"
                     if self.control.stop.is_set()
@@ -399,17 +410,21 @@ class PracticeRunner:
                     events += session.end_early(STOPPED)
                 self._emit_all(session_id, events)
         except BaseException as exc:
-            self._store_usage(session_id)
+            with contextlib.suppress(VoicemockError):  # a full disk must not hide the cause
+                self._store_usage(session_id)
             message = (
                 str(exc)
                 if isinstance(exc, VoicemockError)
                 else (
-                    "interrupted"
+                    f"interrupted ({exc.signal_name})"
+                    if isinstance(exc, Interrupted)
+                    else "interrupted"
                     if isinstance(exc, KeyboardInterrupt)
                     else f"{type(exc).__name__}: {exc}"
                 )
             )
-            self.store.finish_session(session_id, "incomplete", message)
+            with contextlib.suppress(VoicemockError):  # else the next start marks it
+                self.store.finish_session(session_id, "incomplete", message)
             self.emit(SessionClosed(session_id, "incomplete", message))
             raise
         finally:

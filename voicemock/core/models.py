@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -43,6 +43,17 @@ class Segment:
     words: tuple[Word, ...] = ()
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
+
+    def shifted(self, offset: float) -> Segment:
+        """The same segment ``offset`` seconds later (a window's times in the whole answer)."""
+        return replace(
+            self,
+            start=self.start + offset,
+            end=self.end + offset,
+            words=tuple(
+                Word(w.start + offset, w.end + offset, w.text, w.probability) for w in self.words
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -90,6 +90,26 @@ def resolve_model(model: str | None) -> ModelChoice:
     )
 
 
+_RATE = 16_000
+LONG_AUDIO_S = 240.0
+"""Longer answers are transcribed window by window (bounded memory)."""
+WINDOW_S = 120.0
+_CUT_SEARCH_S = 20.0
+
+
+def window_end(audio: np.ndarray, start: int) -> int:
+    """Where the window from ``start`` ends: the quietest 100 ms in its last 20 s, so a cut
+    falls in a pause, not in a word."""
+    end = start + int(WINDOW_S * _RATE)
+    if end >= audio.size:
+        return int(audio.size)
+    hop = _RATE // 10
+    search = audio[end - int(_CUT_SEARCH_S * _RATE) : end]
+    frames = search[: search.size // hop * hop].reshape(-1, hop)
+    quietest = int(np.argmin(np.einsum("ij,ij->i", frames, frames)))
+    return end - search.size + quietest * hop + hop // 2
+
+
 def cpu_threads() -> int:
     """The cores this process may run on (not more: oversubscription slows CTranslate2)."""
     try:
@@ -221,12 +241,34 @@ class WhisperTranscriber:
     def transcribe(self, audio: Any, *, prompt: str = "", fast: bool = False) -> Transcript:
         """Transcribe 16 kHz mono float32 samples (or a path) with word timestamps.
 
+        Audio longer than LONG_AUDIO_S is read in windows of at most WINDOW_S, each cut
+        at its quietest moment near the end and primed with the text before it: the
+        model's features for a whole 30-minute answer alone would take gigabytes.
+
         ``fast`` is for live segments: greedy decoding, no temperature fallback, one
         window without conditioning, a token cap.
         Fallback re-decodes a doubtful segment up to five more times with sampling,
         which turned a 6 s segment into 6-10 s of work; the hallucination filter
         covers what it would have caught.
         """
+        if isinstance(audio, np.ndarray) and audio.size > LONG_AUDIO_S * _RATE and not fast:
+            return self._transcribe_windows(audio, prompt)
+        return self._transcribe_once(audio, prompt, fast)
+
+    def _transcribe_windows(self, audio: np.ndarray, prompt: str) -> Transcript:
+        segments: list[Segment] = []
+        start = 0
+        while start < audio.size:
+            end = window_end(audio, start)
+            before = " ".join(s.text for s in segments[-8:])
+            primed = f"{prompt} {' '.join(before.split()[-40:])}".strip()
+            part = self._transcribe_once(audio[start:end], primed, False)
+            offset = start / _RATE
+            segments += [s.shifted(offset) for s in part.segments]
+            start = end
+        return Transcript(segments=tuple(segments), duration=audio.size / _RATE)
+
+    def _transcribe_once(self, audio: Any, prompt: str, fast: bool) -> Transcript:
         self.load()
         model = self._model
         segments, info = model.transcribe(
