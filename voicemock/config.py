@@ -8,6 +8,7 @@ they come from the environment at run time.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -68,15 +69,36 @@ class Settings:
     The API key is only ever read from OPENAI_API_KEY."""
 
     llm_timeout: float = 30.0
-    """Seconds to wait for one LLM reply before retrying."""
+    """Wall-clock seconds one LLM reply may take, first byte to last; then the offline
+    interviewer takes over for the rest of the round."""
 
     llm_retries: int = 2
-    """Retries after a timeout, 429 or 5xx before the offline brain takes over."""
+    """Retries after a 429, a 5xx or a refused connection before the offline brain takes
+    over (a timeout is not retried)."""
+
+    llm_first_words: float = 4.0
+    """Seconds a streamed LLM follow-up may take to start; then the offline interviewer's
+    follow-up is asked at once."""
+
+    max_file_answer: float = 1800.0
+    """Longest answer file accepted, in seconds (30 minutes)."""
 
     @property
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
 
+
+RANGES: dict[str, tuple[float, float]] = {
+    "max_follow_ups": (0, 5),
+    "questions": (1, 10),
+    "cpu_threads": (0, 64),
+    "pause_threshold": (0.3, 30),
+    "llm_timeout": (1, 600),
+    "llm_retries": (0, 5),
+    "llm_first_words": (0.5, 60),
+    "max_file_answer": (5, 7200),
+}
+"""The accepted range of every numeric setting, inclusive (see the README's settings table)."""
 
 _ENV = {
     "data_dir": "VOICEMOCK_DATA_DIR",
@@ -99,17 +121,22 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if value not in BRAINS:
             raise ConfigError(f"{where}: brain must be one of {', '.join(BRAINS)}")
         return value
-    if name == "llm_timeout":
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"{where}: llm_timeout must be a number of seconds > 0")
-        return float(value)
-    if name == "pause_threshold":
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"{where}: pause_threshold must be a number of seconds > 0")
-        return float(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{where}: {name} must be a whole number >= 0")
-    return value
+    return check_range(name, value, where)
+
+
+def check_range(name: str, value: Any, where: str) -> Any:
+    """A numeric setting within its range, or a one-line ConfigError saying the range."""
+    low, high = RANGES[name]
+    whole = isinstance(Settings.__dataclass_fields__[name].default, int)
+    span = f"{low:g} to {high:g}"
+    if whole:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ConfigError(f"{where}: {name} must be a whole number from {span}, not {value!r}")
+        return value
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(f"{where}: {name} must be a number of seconds from {span}, not {value!r}")
+    return float(value)
 
 
 def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
@@ -137,4 +164,6 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     given = {k: v for k, v in overrides.items() if v is not None}
     if set(given) - known:  # pragma: no cover - programming error
         raise TypeError(f"unknown settings {set(given) - known}")
+    for name in set(given) & set(RANGES):
+        given[name] = check_range(name, given[name], f"--{name.replace('_', '-')}")
     return replace(settings, **given)

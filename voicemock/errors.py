@@ -28,5 +28,30 @@ class ModelError(VoicemockError):
     """The speech model cannot be found or loaded."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the round ends as on Ctrl-C, marked incomplete, turns kept."""
+
+    def __init__(self, signal_name: str, exit_code: int) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.exit_code = exit_code
+
+
+def raise_on_termination() -> None:
+    """Make SIGTERM and SIGHUP end this process the way Ctrl-C does (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted(signal.Signals(signum).name, 128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
 class ConfigError(UsageError):
     """The config file is unreadable or holds an unknown or invalid key."""

@@ -17,14 +17,21 @@ def run_app(settings: Any, plan: Any = None) -> int:
     from voicemock.tui.app import VoicemockApp
     from voicemock.tui.terminal import driver_drawing_on, redact_log_since, stderr_to_log
 
-    with Store(settings.resolved_data_dir):
-        pass  # a data folder that cannot be used is one line here, not a crash in the app
+    with Store(settings.resolved_data_dir) as store:
+        store.ensure_sound()  # a data folder that cannot be used is one line here, not a crash
     log = Path(settings.resolved_data_dir) / "logs" / "app.log"
     start = log.stat().st_size if log.is_file() else 0
     with stderr_to_log(log) as terminal:
         driver = driver_drawing_on(terminal) if terminal is not None else None
         app = VoicemockApp(settings, plan=plan, driver_class=driver)
         app.run()
+    if app.stopped_by is not None:  # SIGTERM or SIGHUP: the round's thread may not have ended
+        with Store(settings.resolved_data_dir) as store:
+            store.close_owned(f"interrupted ({app.stopped_by})")
+        sys.stderr.write(
+            f"voicemock: stopped by {app.stopped_by}; completed turns are saved "
+            "(see: voicemock sessions)\n"
+        )
     written = redact_log_since(log, start)
     if app.return_code and written.strip():
         sys.stderr.write(written.rstrip() + f"\n(this report is also in {log})\n")

@@ -10,6 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from voicemock.errors import VoicemockError
 from voicemock.store import Store
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -40,6 +41,8 @@ class VoicemockApp(App[None]):
         self.transcriber = transcriber
         """The speech model, loaded once on the first round and kept for the next ones."""
         self.theme = DARK
+        self.stopped_by: str | None = None
+        """SIGTERM or SIGHUP, when one ended the app."""
 
     @property
     def data_dir(self) -> Path:
@@ -51,11 +54,47 @@ class VoicemockApp(App[None]):
     def on_mount(self) -> None:
         from voicemock.tui.home import HomeScreen
 
+        self._catch_termination()
         self.push_screen(HomeScreen())
         if self.plan is not None:
             from voicemock.tui.interview import InterviewScreen
 
             self.push_screen(InterviewScreen(self.plan))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry paths, device names and model text: never parsed as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _catch_termination(self) -> None:
+        """SIGTERM and SIGHUP end a running round as interrupted, then the app."""
+        import asyncio
+        import signal
+
+        try:
+            loop = asyncio.get_running_loop()
+            for name in ("SIGTERM", "SIGHUP"):
+                signum = getattr(signal, name)
+                loop.add_signal_handler(signum, self.terminate, name, 128 + signum)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread (tests), or a platform without these signals
+
+    def terminate(self, signal_name: str, exit_code: int) -> None:
+        from voicemock.errors import Interrupted
+        from voicemock.tui.interview import InterviewScreen
+
+        self.stopped_by = signal_name
+        for screen in self.screen_stack:
+            if isinstance(screen, InterviewScreen):
+                screen.control.interrupt(Interrupted(signal_name, exit_code))
+        self.exit(return_code=exit_code)
 
     # -- navigation -------------------------------------------------------------------
     def action_home(self) -> None:
@@ -98,14 +137,18 @@ class VoicemockApp(App[None]):
     def export_session(self, session_id: str, fmt: str) -> None:
         """Write a session as Markdown or JSON under <data dir>/exports and say where."""
         from voicemock.core.report import session_report
+        from voicemock.private import private_dir, write_private_text
 
         with self.open_store() as store:
             session = store.get_session(session_id)
         path = self.data_dir / "exports" / f"{session['id']}.{fmt}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(session_report(session, fmt), encoding="utf-8")
+            private_dir(path.parent)
+            write_private_text(path, session_report(session, fmt))
         except OSError as exc:
             self.notify(f"{path}: cannot write ({exc.strerror})", title="Export", severity="error")
+            return
+        except VoicemockError as exc:
+            self.notify(str(exc), title="Export", severity="error")
             return
         self.notify(f"Saved {path}", title="Exported")

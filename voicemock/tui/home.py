@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -70,7 +71,7 @@ class HomeScreen(Screen[None]):
                     *[Option(spec.title, id=spec.id) for spec in rubric.rounds], id="rounds"
                 )
             with Vertical(id="setup-pane"):
-                yield Static("", id="round-tests")
+                yield Static("", id="round-tests", markup=False)
                 yield Select[str](
                     [("Surprise me", SURPRISE)],
                     prompt="Question",
@@ -98,7 +99,7 @@ class HomeScreen(Screen[None]):
                             "Offline", id="brain-offline", value=settings.brain != "llm"
                         )
                         yield RadioButton("LLM", id="brain-llm", value=settings.brain == "llm")
-                yield Static(f"LLM: {endpoint_label(settings)}", id="endpoint")
+                yield Static(f"LLM: {endpoint_label(settings)}", id="endpoint", markup=False)
                 yield Button("Start round  ctrl+s", id="start", variant="primary", compact=True)
         yield Label("Recent sessions", classes="section")
         yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
@@ -134,7 +135,7 @@ class HomeScreen(Screen[None]):
         spec = resources.rubric().round(round_id)
         self.query_one("#round-tests", Static).update(" ".join(spec.tests.split()))
         options = [("Surprise me", SURPRISE)] + [
-            (f"{q.id}: {q.text}", q.id) for q in resources.bank().for_round(round_id)
+            (Content(f"{q.id}: {q.text}"), q.id) for q in resources.bank().for_round(round_id)
         ]
         select = self.query_one("#question", Select)
         select.set_options(options)
@@ -176,7 +177,7 @@ class HomeScreen(Screen[None]):
             self._no_inputs("no microphone found; plug one in, or answer from audio files")
             return
         select = self.query_one("#input-device", Select)
-        select.set_options([(_input_label(d), d.name) for d in devices])
+        select.set_options([(Content(_input_label(d)), d.name) for d in devices])
         select.prompt = f"System default microphone ({len(devices)} found)"
 
     def _no_inputs(self, reason: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
@@ -41,7 +42,7 @@ from voicemock.practice import (
     SpeechUnavailable,
     TurnSaved,
 )
-from voicemock.tui.widgets import ChatLine, LevelMeter, clock
+from voicemock.tui.widgets import ChatLine, LevelMeter, clock, markup
 
 
 class ErrorModal(ModalScreen[None]):
@@ -56,8 +57,8 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="error-box"):
-            yield Label(self.title_text, id="error-title")
-            yield Static(self.message, id="error-message")
+            yield Label(self.title_text, id="error-title", markup=False)
+            yield Static(self.message, id="error-message", markup=False)
             yield Button("Close", id="error-close", variant="error")
 
     def on_button_pressed(self) -> None:
@@ -96,7 +97,7 @@ class InterviewScreen(Screen[None]):
             yield Static("Getting ready…", id="question")
             yield Static("", id="speaking")
         yield VerticalScroll(id="chat")
-        yield Static("", id="partial")
+        yield Static("", id="partial", markup=False)
         with Horizontal(id="status-bar"):
             yield LevelMeter(id="level")
             yield Static("00:00", id="timer")
@@ -131,9 +132,18 @@ class InterviewScreen(Screen[None]):
             app.transcriber = load_transcriber(app.settings, self._post)
         else:
             self._post(ModelReady(app.transcriber.choice.label, 0.0))
-        return run_practice(
-            self.plan, app.settings, self._post, control=self.control, transcriber=app.transcriber
-        )
+        try:
+            return run_practice(
+                self.plan,
+                app.settings,
+                self._post,
+                control=self.control,
+                transcriber=app.transcriber,
+            )
+        except KeyboardInterrupt as exc:  # SIGTERM or SIGHUP: the session is marked already
+            from voicemock.errors import VoicemockError
+
+            raise VoicemockError(f"the round was interrupted ({exc})") from None
 
     def _post(self, event: object) -> None:
         """Called on the worker thread: hand the event to the UI thread."""
@@ -216,8 +226,8 @@ class InterviewScreen(Screen[None]):
         self._render_states()
 
     def _render_states(self) -> None:
-        text = " · ".join(f"{k} [b]{v}[/b]" for k, v in self._states.items())
-        self.query_one("#states", Static).update(text)
+        parts = [markup("$k [b]$v[/b]", k=k, v=v) for k, v in self._states.items()]
+        self.query_one("#states", Static).update(Content(" · ").join(parts))
 
     def _tick(self) -> None:
         if self._level is not None:
@@ -246,7 +256,13 @@ class InterviewScreen(Screen[None]):
             self._drop_typing()
             q = event.prompt.question
             self.query_one("#question", Static).update(
-                f"[b]Question {event.number}/{event.total}[/b]  [dim]{q.id}[/dim]\n{q.text}"
+                markup(
+                    "[b]Question $n/$total[/b]  [dim]$id[/dim]\n$text",
+                    n=event.number,
+                    total=event.total,
+                    id=q.id,
+                    text=q.text,
+                )
             )
             self._chat("interviewer", q.text)
         elif isinstance(event, InterviewerTyping):
@@ -257,7 +273,7 @@ class InterviewScreen(Screen[None]):
             self._typing.append(event.delta)
         elif isinstance(event, FollowUpAsked):
             self.query_one("#question", Static).update(
-                f"[b]Follow-up {event.number}[/b]\n{event.prompt.text}"
+                markup("[b]Follow-up $n[/b]\n$text", n=event.number, text=event.prompt.text)
             )
             if self._typing is not None:
                 self._typing.set_body(event.prompt.text)

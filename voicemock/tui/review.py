@@ -5,18 +5,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from voicemock import resources
 from voicemock.tui.scorecard import ProgressPanel
-from voicemock.tui.widgets import clock, fill_sessions
+from voicemock.tui.widgets import clock, fill_sessions, markup
 
 ALL = "__all__"
 
@@ -25,16 +25,18 @@ def round_options() -> list[tuple[str, str]]:
     return [("All rounds", ALL)] + [(s.title, s.id) for s in resources.rubric().rounds]
 
 
-def turn_markup(turn: dict[str, Any]) -> str:
+def turn_markup(turn: dict[str, Any]) -> Content:
     who = "Question" if turn["kind"] == "question" else "Follow-up"
-    lines = [f"[b]{turn['index']}. {who}[/b]  {escape(turn['prompt'])}"]
+    lines = [markup("[b]$n. $who[/b]  $prompt", n=turn["index"], who=who, prompt=turn["prompt"])]
     for seg in turn["segments"]:
-        lines.append(f"  [dim]{clock(seg['start'])}[/dim] {escape(seg['text'])}")
+        lines.append(markup("  [dim]$at[/dim] $text", at=clock(seg["start"]), text=seg["text"]))
     if not turn["segments"]:
-        lines.append(f"  {escape(turn['transcript'])}")
+        lines.append(Content(f"  {turn['transcript']}"))
     if turn.get("audio_path"):
-        lines.append(f"  [dim]♪ {turn.get('duration_s') or 0:.1f} s · p to play[/dim]")
-    return "\n".join(lines)
+        lines.append(
+            markup("  [dim]♪ $s s · p to play[/dim]", s=f"{turn.get('duration_s') or 0:.1f}")
+        )
+    return Content("\n").join(lines)
 
 
 class ReviewScreen(Screen[None]):
@@ -108,7 +110,7 @@ class ReviewScreen(Screen[None]):
             else ""
         )
         self.query_one("#session-title", Label).update(
-            f"{s['id']} · {s['round']} · {s['brain']} · {s['status']}{score}"
+            Content(f"{s['id']} · {s['round']} · {s['brain']} · {s['status']}{score}")
         )
         turns = self.query_one("#turns", OptionList)
         turns.clear_options()

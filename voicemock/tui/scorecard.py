@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
 from voicemock.core.report import incorrect_line
-from voicemock.tui.widgets import VERDICT_STYLE, score_bar
+from voicemock.tui.widgets import VERDICT_STYLE, markup, score_bar
 
 ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
 
@@ -27,25 +27,29 @@ class DimensionView(Vertical):
 
     def compose(self) -> ComposeResult:
         dim = self.dim
-        title = escape(dim.get("title", self.dim_id))
-        line = f"[b]{score_bar(dim['score'])} {dim['score']}/4[/b]  {title}"
+        line = markup(
+            "[b]$bar $score/4[/b]  $title",
+            bar=score_bar(dim["score"]),
+            score=dim["score"],
+            title=dim.get("title", self.dim_id),
+        )
         if dim.get("llm_score") is not None:
             judged = f"LLM {dim['llm_score']} · offline {dim['offline_score']}"
             line += (
-                f"  [$error]{judged} · disputed[/]"
+                markup("  [$error]$judged · disputed[/]", judged=judged)
                 if dim.get("disputed")
-                else f"  [dim]{judged}[/]"
+                else markup("  [dim]$judged[/]", judged=judged)
             )
         yield Static(line)
         for quote in dim.get("evidence", [])[:2]:
-            yield Static(f"“{escape(quote)}”", classes="quote")
+            yield Static(Content(f"“{quote}”"), classes="quote")
         for gap in dim.get("missing", [])[:2]:
-            yield Static(f"[$warning]missing:[/] {escape(gap)}", classes="gap")
+            yield Static(markup("[$warning]missing:[/] $gap", gap=gap), classes="gap")
         for flag in dim.get("flags", [])[:2]:
-            yield Static(f"[$error]flag:[/] {escape(flag)}", classes="gap")
+            yield Static(markup("[$error]flag:[/] $flag", flag=flag), classes="gap")
 
 
-def delivery_markup(d: dict[str, Any], notes: list[str]) -> str:
+def delivery_markup(d: dict[str, Any], notes: list[str]) -> Content:
     rows = [
         (
             "Pace",
@@ -57,9 +61,9 @@ def delivery_markup(d: dict[str, Any], notes: list[str]) -> str:
         ("Hedges / commitments", f"{d['hedges']} / {d['commitments']}"),
         ("Length", str(d["length"])),
     ]
-    out = [f"  [b]{name:<22}[/b]{value}" for name, value in rows]
-    out += [f"  [$warning]•[/] {escape(n)}" for n in notes]
-    return "\n".join(out)
+    out = [markup("  [b]$name[/b]$value", name=f"{name:<22}", value=v) for name, v in rows]
+    out += [markup("  [$warning]•[/] $note", note=n) for n in notes]
+    return Content("\n").join(out)
 
 
 class ProgressPanel(Vertical):
@@ -97,7 +101,13 @@ class ProgressPanel(Vertical):
             f"Weakest: {titles.get(result.weakest or '', '-')}"
         )
         if result.practise_next:
-            yield Static(f"[b]Practise next:[/b] {result.practise_next} ({result.reason})")
+            yield Static(
+                markup(
+                    "[b]Practise next:[/b] $round ($reason)",
+                    round=result.practise_next,
+                    reason=result.reason,
+                )
+            )
 
 
 class ScorecardScreen(Screen[None]):
@@ -125,32 +135,47 @@ class ScorecardScreen(Screen[None]):
             else:
                 style = VERDICT_STYLE.get(card["recommendation"], "b")
                 yield Static(
-                    f"[{style}]{card['recommendation'].upper()}[/]   overall "
-                    f"[b]{card['overall']:.2f}[/b] / 4   [dim]{session['round']} · "
-                    f"{card.get('brain', 'offline')} · rubric {card.get('rubric_version', '?')}[/]",
+                    markup(
+                        f"[{style}]$verdict[/]   overall [b]$overall[/b] / 4   "
+                        "[dim]$round · $brain · rubric $rubric[/]",
+                        verdict=card["recommendation"].upper(),
+                        overall=f"{card['overall']:.2f}",
+                        round=session["round"],
+                        brain=card.get("brain", "offline"),
+                        rubric=card.get("rubric_version", "?"),
+                    ),
                     id="verdict",
                 )
                 for reason in card.get("caps", []):
-                    yield Static(f"[$error]capped at no hire:[/] {escape(reason)}", classes="note")
+                    yield Static(
+                        markup("[$error]capped at no hire:[/] $reason", reason=reason),
+                        classes="note",
+                    )
                 for claim in card.get("incorrect", []):
-                    yield Static(f"[$error]{escape(incorrect_line(claim))}[/]", classes="note")
+                    yield Static(
+                        markup("[$error]$line[/]", line=incorrect_line(claim)), classes="note"
+                    )
                 for dim_id, dim in card["dimensions"].items():
                     yield DimensionView(dim_id, dim)
                 if card.get("missing_concepts"):
                     yield Label("Concepts not explained", classes="section")
-                    yield Static("\n".join(f"  • {escape(c)}" for c in card["missing_concepts"]))
+                    yield Static(Content("\n".join(f"  • {c}" for c in card["missing_concepts"])))
                 if card.get("hints"):
                     yield Label("What a strong answer would add", classes="section")
-                    yield Static("\n".join(f"  • {escape(h)}" for h in card["hints"][:5]))
+                    yield Static(Content("\n".join(f"  • {h}" for h in card["hints"][:5])))
                 if card.get("delivery"):
                     yield Label("Delivery", classes="section")
                     yield Static(delivery_markup(card["delivery"], card.get("delivery_notes", [])))
                 for note in card.get("notes", []):
-                    yield Static(f"[$warning]Note:[/] {escape(note)}", classes="note")
+                    yield Static(markup("[$warning]Note:[/] $note", note=note), classes="note")
                 if session.get("llm_calls"):
                     from voicemock.core.report import usage_summary
 
-                    yield Static(f"[dim]LLM usage: {usage_summary(session['llm_calls'])}[/]")
+                    yield Static(
+                        markup(
+                            "[dim]LLM usage: $usage[/]", usage=usage_summary(session["llm_calls"])
+                        )
+                    )
             yield ProgressPanel(session["round"], id="progress")
         yield Footer()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
@@ -14,6 +15,14 @@ VERDICT_STYLE = {
     "no hire": "bold $error",
     "strong no hire": "bold $error",
 }
+
+
+def markup(template: str, **values: object) -> Content:
+    """``template`` is markup; each ``$name`` in it is ``values[name]`` as plain text.
+
+    All user and model text reaches the screen this way: a question, an answer or an LLM
+    line holding ``[/]``, ``[/INST]`` or ``[$x]`` is shown as written, never parsed."""
+    return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
 
 
 def score_bar(score: int, width: int = 4) -> str:
