@@ -37,6 +37,12 @@ class Reply:
     break_after: int | None = None
     """Streaming: drop the connection after this many chunks."""
     error_message: str = "scripted failure"
+    keepalive_s: float = 0.0
+    """Streaming: before any content, send an SSE keep-alive comment this often, for
+    ``hold_s`` seconds (a server that is alive and never answers)."""
+    trickle_s: float = 0.0
+    """Not streaming: send the body one byte this often (the HTTP timeout never fires)."""
+    hold_s: float = 60.0
 
 
 def text(content: str, **kw: Any) -> Reply:
@@ -186,6 +192,9 @@ class ScriptedLLM:
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
                 }
+                if reply.trickle_s and not request.streamed:
+                    self._trickle(reply)
+                    return
                 if not request.streamed:
                     self._json(
                         200,
@@ -211,10 +220,38 @@ class ScriptedLLM:
                     return
                 self._stream(reply, body, usage)
 
+            def _trickle(self, reply: Reply) -> None:
+                data = json.dumps({"id": "chatcmpl-1", "choices": [], "pad": " " * 200}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                ends = time.monotonic() + reply.hold_s
+                try:
+                    for byte in data:
+                        if time.monotonic() > ends:
+                            break
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        llm.chunks_sent.append(time.monotonic())
+                        time.sleep(reply.trickle_s)
+                except OSError:
+                    pass  # the client gave up: what the test wants
+
             def _stream(self, reply: Reply, body: dict[str, Any], usage: dict[str, int]) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
+                if reply.keepalive_s:
+                    ends = time.monotonic() + reply.hold_s
+                    try:
+                        while time.monotonic() < ends:
+                            self.wfile.write(b": keep-alive\n\n")
+                            self.wfile.flush()
+                            llm.chunks_sent.append(time.monotonic())
+                            time.sleep(reply.keepalive_s)
+                    except OSError:
+                        return  # the client gave up
 
                 def event(choices: list[Any], extra: dict[str, Any] | None = None) -> None:
                     chunk = {

@@ -219,7 +219,7 @@ def test_an_unusable_follow_up_is_replaced_by_the_rubrics(llm):
 
 # -- failures ---------------------------------------------------------------------------
 FAILURES = {
-    "timeout": (Reply(content="Too late?", delay_s=3.0), "did not answer within"),
+    "timeout": (Reply(content="Too late?", delay_s=3.0), "within 1 s"),
     "5xx": (status(503, "overloaded"), "HTTP 503"),
     "429-long-wait": (status(429, "slow down", **{"Retry-After": "120"}), "HTTP 429"),
     "refusal": (Reply(refusal="I can't assist with grading people."), "declined"),
@@ -255,7 +255,7 @@ def test_each_failure_hands_the_round_to_the_offline_brain(llm, name):
             "stream_broken",
         }
     )
-    expected_attempts = 2 if name in {"timeout", "5xx"} else 1
+    expected_attempts = 2 if name == "5xx" else 1  # a timeout was the budget: not retried
     assert calls[-1].attempts == expected_attempts
 
 

@@ -290,9 +290,11 @@ def test_a_corrupt_session_store_is_one_line_not_a_crash_in_the_app(voicemock, d
     (data_dir / "voicemock.db").write_bytes(b"this is not a database" * 200)
     result = voicemock("tui")
     assert result.code == 1
+    db = data_dir / "voicemock.db"
     assert result.stderr.strip().splitlines() == [
-        f"voicemock: error: {data_dir}: cannot open the session store (file is not a database); "
-        "pick another folder with --data-dir"
+        f"voicemock: error: {db} is damaged (file is not a database); move it aside "
+        f"(mv {db} {db}.damaged) and voicemock starts a new one, or pick another folder with "
+        "--data-dir; 'voicemock doctor' checks it"
     ]
 
 

@@ -64,7 +64,10 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any]
     return session["scorecard"] or {}, card
 
 
-def load_progress(store: Store, round_id: str | None = None) -> Progress:
-    rows = store.latest_scorecards(round_id)
+def load_progress(
+    store: Store, round_id: str | None = None, *, include_incomplete: bool = False
+) -> Progress:
+    """The trend over scored rounds, oldest first; interrupted rounds only when asked."""
+    rows = store.latest_scorecards(round_id, include_incomplete=include_incomplete)
     rows.reverse()  # oldest first
     return progress([ScoredSession(r["id"], r["round"], r["started_at"], r["card"]) for r in rows])

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from voicemock import __version__
-from voicemock.errors import UsageError, VoicemockError
+from voicemock.errors import Interrupted, UsageError, VoicemockError, raise_on_termination
 
 ROUND_HELP = (
     "Round of the loop: product-sense, technical, execution, behavioral, cross-functional, "
@@ -35,6 +35,14 @@ class _Group(click.Group):
         except BankError as exc:
             click.secho(f"voicemock: error: prompts data: {exc}", fg="red", err=True)
             ctx.exit(2)
+        except Interrupted as exc:
+            click.secho(
+                f"voicemock: stopped by {exc.signal_name}; completed turns are saved "
+                "(see: voicemock sessions)",
+                fg="yellow",
+                err=True,
+            )
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.secho(
                 "voicemock: interrupted; completed turns are saved (see: voicemock sessions)",
@@ -44,9 +52,19 @@ class _Group(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``voicemock sessions | head -1``): stop quietly, as
+            # standard tools do, and keep Python from complaining when it flushes stdout.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as exc:
             if os.environ.get("VOICEMOCK_DEBUG"):
                 raise
+            cause = _known_cause(exc)
+            if cause is not None:
+                click.secho(f"voicemock: error: {cause}", fg="red", err=True)
+                ctx.exit(1)
             click.secho(
                 f"voicemock: internal error: {type(exc).__name__}: {exc}; completed turns are "
                 "saved. Run again with VOICEMOCK_DEBUG=1 for details and report it.",
@@ -54,6 +72,27 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(70)
+
+
+def _known_cause(exc: BaseException) -> str | None:
+    """One line for failures of the machine rather than of voicemock: a full disk, a damaged
+    database, a file that cannot be written."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        from voicemock.store.db import explain_sqlite_error
+
+        return explain_sqlite_error(exc, None)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = f"{exc.filename}: " if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return (
+                f"{where}no space left on the disk: free some space and try again "
+                "(completed turns are saved)"
+            )
+        return f"{where}{exc.strerror or exc}"
+    return None
 
 
 def _data_dir_option(f: Any) -> Any:
@@ -99,6 +138,14 @@ def _brain_option(f: Any) -> Any:
         type=click.Choice(["offline", "llm"]),
         help="Interviewer: offline (rubric-driven, default) or llm (OpenAI-compatible model: "
         "OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama).",
+    )(f)
+
+
+def _incomplete_option(f: Any) -> Any:
+    return click.option(
+        "--include-incomplete",
+        is_flag=True,
+        help="Count rounds that were interrupted or stopped early too (skipped by default).",
     )(f)
 
 
@@ -416,8 +463,8 @@ def score(
         from voicemock.audio.files import FileSource
         from voicemock.stt import WhisperTranscriber, build_prompt
 
-        source = FileSource(audio)
         settings = _settings(ctx, model=model)
+        source = FileSource(audio, max_seconds=settings.max_file_answer)
         stt = WhisperTranscriber(settings.model, threads=settings.cpu_threads or None)
         prompt = build_prompt(question.text, resources.vocabulary())
         text = stt.transcribe(source.audio, prompt=prompt).text
@@ -532,6 +579,7 @@ def export(
 ) -> None:
     """Export a session as Markdown (for people) or JSON (for programs)."""
     from voicemock.core.report import session_report
+    from voicemock.private import write_private_text
 
     with _open_store(_settings(ctx, data_dir=data_dir)) as store:
         session = store.get_session(session_id)
@@ -540,7 +588,7 @@ def export(
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        write_private_text(output, text)
     except OSError as exc:
         raise VoicemockError(f"{output}: cannot write ({exc.strerror})") from None
     click.echo(f"Wrote {output}", err=True)
@@ -548,15 +596,21 @@ def export(
 
 @cli.command()
 @click.argument("session_ids", nargs=-1, metavar="[ID]...")
+@_incomplete_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_data_dir_option
 @click.pass_context
 def debrief(
-    ctx: click.Context, session_ids: tuple[str, ...], as_json: bool, data_dir: Path | None
+    ctx: click.Context,
+    session_ids: tuple[str, ...],
+    include_incomplete: bool,
+    as_json: bool,
+    data_dir: Path | None,
 ) -> None:
     """Debrief a full loop across rounds, each round a gate.
 
-    Give one session per round, or none to use the latest scored session of each round.
+    Give one session per round, or none to use the latest scored complete session of each
+    round.
     One failed round makes the loop a no hire, however strong the others were.
     """
     from voicemock.core.debrief import debrief as build_debrief
@@ -574,7 +628,7 @@ def debrief(
                     )
                 chosen[session["round"]] = (session["id"], session["scorecard"])
         else:
-            for row in store.latest_scorecards():
+            for row in store.latest_scorecards(include_incomplete=include_incomplete):
                 chosen.setdefault(row["round"], (row["id"], row["card"]))
     if not chosen:
         raise VoicemockError("no scored sessions yet; practise a round first (voicemock practice)")
@@ -600,7 +654,8 @@ def debrief(
 
 @cli.command()
 @click.argument("session_ids", nargs=-1, metavar="[ID]...")
-@click.option("--all", "all_sessions", is_flag=True, help="Re-score every stored session.")
+@click.option("--all", "all_sessions", is_flag=True, help="Re-score every complete stored session.")
+@_incomplete_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_brain_option
 @_data_dir_option
@@ -609,6 +664,7 @@ def rescore(
     ctx: click.Context,
     session_ids: tuple[str, ...],
     all_sessions: bool,
+    include_incomplete: bool,
     as_json: bool,
     brain: str | None,
     llm_model: str | None,
@@ -630,10 +686,14 @@ def rescore(
     results = []
     with _open_store(settings) as store:
         ids = list(session_ids) or [
-            r["id"] for r in reversed(store.list_sessions(limit=100_000)) if r["turns"]
+            r["id"]
+            for r in reversed(store.list_sessions(limit=100_000))
+            if r["turns"] and (include_incomplete or r["status"] == "complete")
         ]
+        # One brain for the run: an endpoint that fails is not tried again for every session.
+        scorer = make_brain(settings, render)[0] if ids else None
         for sid in ids:
-            scorer, _ = make_brain(settings, render)  # a fresh brain for every session
+            assert scorer is not None
             before, after = rescore_session(store, sid, scorer)
             full_id = store.resolve_id(sid)
             results.append({"id": full_id, "before": before or None, "after": after})
@@ -656,11 +716,16 @@ def rescore(
 
 @cli.command()
 @click.option("--round", "round_id", metavar="ROUND", help="Only sessions of this round.")
+@_incomplete_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_data_dir_option
 @click.pass_context
 def progress(
-    ctx: click.Context, round_id: str | None, as_json: bool, data_dir: Path | None
+    ctx: click.Context,
+    round_id: str | None,
+    include_incomplete: bool,
+    as_json: bool,
+    data_dir: Path | None,
 ) -> None:
     """Your trend per rubric dimension across sessions, and which round to practise next."""
     from voicemock.core.report import bar
@@ -669,7 +734,7 @@ def progress(
     if round_id:
         _check_round(round_id)
     with _open_store(_settings(ctx, data_dir=data_dir)) as store:
-        result = load_progress(store, round_id)
+        result = load_progress(store, round_id, include_incomplete=include_incomplete)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
@@ -774,6 +839,7 @@ def questions(round_id: str | None) -> None:
 
 
 def main() -> None:
+    raise_on_termination()
     cli(prog_name="voicemock")
 
 
