@@ -53,9 +53,9 @@ def peak_of(args: list[str]) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one child process."""
     started = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, _, usage = os.wait4(child.pid, 0)
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
-    if child.returncode not in (0, None):
+    if os.waitstatus_to_exitcode(status) != 0:
         err = child.stderr.read() if child.stderr else ""
         raise SystemExit(f"{' '.join(args[:4])}… failed: {err.strip()[-400:]}")
     return usage.ru_maxrss / 1024, seconds
@@ -89,7 +89,8 @@ def main() -> int:
         folder = Path(tmp)
         long_file = build_answer(folder / "long.wav", args.minutes)
         short_file = build_answer(folder / "short.wav", 1.0)
-        os.environ["VOICEMOCK_CONFIG"] = str(folder / "none.toml")
+        (folder / "empty.toml").write_text("")
+        os.environ["VOICEMOCK_CONFIG"] = str(folder / "empty.toml")
         short_rss, short_s = peak_of(round_on(short_file, folder / "a"))
         long_rss, long_s = peak_of(round_on(long_file, folder / "b"))
         naive_rss, naive_s = peak_of([sys.executable, "-c", NAIVE, str(long_file)])

@@ -9,6 +9,7 @@ closed pipe, out-of-range settings and escape sequences in model text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -36,6 +37,7 @@ from voicemock.private import UnsafePathError, open_private
 from voicemock.store import Store, TurnRecord
 from voicemock.store.db import StoreError
 
+from . import terminal
 from .conftest import FIXTURES, _voicemock_cmd, isolated_env
 from .llm_server import MODEL, Reply, ScriptedLLM, text
 from .test_llm import STRONG, question, scorecard_json
@@ -180,6 +182,38 @@ def test_a_signal_mid_round_ends_it_like_ctrl_c(tmp_path, signame):
     session = _the_session(tmp_path / "data")
     assert session["status"] == "incomplete" and session["error"] == f"interrupted ({signame})"
     assert len(session["turns"]) == 1 and Path(session["turns"][0]["audio_path"]).is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
+def test_sigterm_in_the_app_ends_the_round_as_interrupted(tmp_path):
+    with ScriptedLLM() as server:
+        server.defaults["stream"] = Reply(keepalive_s=0.5, hold_s=HOLD_S * 3)
+        env = terminal.app_env(tmp_path) | {
+            "OPENAI_BASE_URL": server.url,
+            "VOICEMOCK_LLM_MODEL": MODEL,
+        }
+        (tmp_path / "empty-config.toml").write_text("llm_timeout = 300\nllm_first_words = 60\n")
+        args = ["practice", "--round", "technical", "--question", "tech-exactly-once-payments"]
+        args += ["--replay", str(FIXTURES / "eo-first.flac"), "--brain", "llm"]
+        with terminal.Terminal(args, env, size=(100, 30)) as term:
+            deadline = time.monotonic() + 300
+            while not any(r.streamed for r in server.chat_requests()):
+                assert time.monotonic() < deadline, term.screen()
+                time.sleep(0.2)
+            pane = subprocess.run(
+                ["tmux", "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()[0]
+            found = subprocess.run(["pgrep", "-P", pane], capture_output=True)  # voicemock
+            for pid in found.stdout.split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGTERM)
+            shown = term.wait_for("EXITED-143", 60)
+    assert "stopped by SIGTERM; completed turns are saved" in shown
+    session = _the_session(tmp_path / "data")
+    assert session["status"] == "incomplete" and session["error"] == "interrupted (SIGTERM)"
 
 
 @pytest.mark.slow

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
+STOPPING = threading.Event()
+"""Set when a signal ends the process: long waits on other threads (an LLM reply) end now."""
+
 
 class VoicemockError(Exception):
     """An error meant for the user: its message is printed as one line, without a traceback."""
@@ -40,12 +45,12 @@ class Interrupted(KeyboardInterrupt):
 def raise_on_termination() -> None:
     """Make SIGTERM and SIGHUP end this process the way Ctrl-C does (main thread only)."""
     import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
 
     def handler(signum: int, frame: object) -> None:
+        STOPPING.set()
         raise Interrupted(signal.Signals(signum).name, 128 + signum)
 
     for name in ("SIGTERM", "SIGHUP"):

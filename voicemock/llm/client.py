@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from voicemock.errors import ConfigError, VoicemockError
+from voicemock.errors import STOPPING, ConfigError, VoicemockError
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
@@ -372,7 +372,7 @@ class ChatClient:
         begun = time.perf_counter()
         threading.Thread(target=run, name="voicemock-llm", daemon=True).start()
         if first_s is not None and first_s < deadline_s:
-            while not (done.is_set() or first.is_set()):
+            while not (done.is_set() or first.is_set() or STOPPING.is_set()):
                 if not first.wait(min(0.05, first_s)) and time.perf_counter() - begun >= first_s:
                     break
             if not (done.is_set() or first.is_set()):
@@ -381,7 +381,12 @@ class ChatClient:
                     "timeout",
                     f"{self.config.endpoint} had not started its {what} after {first_s:g} s",
                 )
-        if not done.wait(max(0.0, deadline_s - (time.perf_counter() - begun))):
+        while not done.wait(min(0.1, max(0.0, deadline_s - (time.perf_counter() - begun)))):
+            if STOPPING.is_set():
+                cancelled.set()
+                raise LLMError("interrupted", "voicemock is stopping")
+            if time.perf_counter() - begun < deadline_s:
+                continue
             cancelled.set()
             raise LLMError(
                 "timeout",

@@ -87,9 +87,10 @@ class VoicemockApp(App[None]):
             pass  # not the main thread (tests), or a platform without these signals
 
     def terminate(self, signal_name: str, exit_code: int) -> None:
-        from voicemock.errors import Interrupted
+        from voicemock.errors import STOPPING, Interrupted
         from voicemock.tui.interview import InterviewScreen
 
+        STOPPING.set()
         self.stopped_by = signal_name
         for screen in self.screen_stack:
             if isinstance(screen, InterviewScreen):
