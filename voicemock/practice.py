@@ -238,7 +238,7 @@ class ReplayAnswers:
         with WavWriter(wav_path) as wav:
             for chunk in source.frames():
                 wav.write(chunk)
-        audio = source.audio
+        audio = source.pcm  # long answers are read window by window, as float32
         t1 = time.perf_counter()
         transcript = self.transcriber.transcribe(audio, prompt=text_prompt)
         t2 = time.perf_counter()

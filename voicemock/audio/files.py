@@ -100,7 +100,7 @@ def _with_flush(frames: Iterable[Any]) -> Iterator[Any]:
 
 
 def _decode(path: Path, max_seconds: float) -> tuple[np.ndarray, float | None]:
-    """(16 kHz mono float32 samples, the length the file declares or None)."""
+    """(16 kHz mono int16 samples, the length the file declares or None)."""
     import av
 
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
@@ -118,17 +118,17 @@ def _decode(path: Path, max_seconds: float) -> tuple[np.ndarray, float | None]:
             raise AudioInputError(path, _too_long(declared, max_seconds))
         limit = int((max_seconds + 1) * SAMPLE_RATE)
         size = int(min(limit, (declared or 60.0) * SAMPLE_RATE + SAMPLE_RATE))
-        audio = np.empty(max(size, SAMPLE_RATE), dtype=np.float32)
+        audio = np.empty(max(size, SAMPLE_RATE), dtype=np.int16)
         used = 0
         for pcm in _resampled(_frames(container)):
             end = used + pcm.size
             if end > limit:
                 raise AudioInputError(path, _too_long(end / SAMPLE_RATE, max_seconds))
             if end > audio.size:
-                grown = np.empty(min(limit, max(end, audio.size * 2)), dtype=np.float32)
+                grown = np.empty(min(limit, max(end, audio.size * 2)), dtype=np.int16)
                 grown[:used] = audio[:used]
                 audio = grown
-            np.multiply(pcm, 1 / 32768.0, out=audio[used:end], casting="unsafe")
+            audio[used:end] = pcm
             used = end
     return audio[:used].copy() if used < audio.size // 2 else audio[:used], declared
 
@@ -142,6 +142,19 @@ def _too_long(seconds: float, max_seconds: float) -> str:
 
 def decode_file(path: str | Path, *, max_seconds: float = MAX_ANSWER_S) -> np.ndarray:
     """Decode an answer file to 16 kHz mono float32, or raise AudioInputError."""
+    return as_float(decode_pcm(path, max_seconds=max_seconds))
+
+
+def as_float(pcm: np.ndarray) -> np.ndarray:
+    """16-bit samples as float32 in [-1, 1) (float32 input is returned as it is)."""
+    if pcm.dtype == np.float32:
+        return pcm
+    return np.multiply(pcm, np.float32(1 / 32768.0), dtype=np.float32)
+
+
+def decode_pcm(path: str | Path, *, max_seconds: float = MAX_ANSWER_S) -> np.ndarray:
+    """Decode an answer file to 16 kHz mono int16 (half the memory of float32), or raise
+    AudioInputError."""
     path = Path(path)
     if not path.exists():
         raise AudioInputError(path, "no such file")
@@ -189,8 +202,13 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     is no speech without asking the model. Long audio is read in blocks; a span cut
     by a block's edge is joined again.
     """
-    # A dot product: no temporary the size of the audio.
-    if audio.size == 0 or float(np.dot(audio, audio)) / audio.size < _SILENCE_RMS**2:
+    # Block by block: no temporary the size of the audio.
+    step = _VAD_BLOCK_S * SAMPLE_RATE
+    energy = sum(
+        float(np.dot(b, b))
+        for b in (as_float(audio[i : i + step]) for i in range(0, audio.size, step))
+    )
+    if audio.size == 0 or energy / audio.size < _SILENCE_RMS**2:
         return []
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -198,7 +216,7 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     block = _VAD_BLOCK_S * SAMPLE_RATE
     spans: list[tuple[float, float]] = []
     for offset in range(0, audio.size, block):
-        for span in get_speech_timestamps(audio[offset : offset + block], options):
+        for span in get_speech_timestamps(as_float(audio[offset : offset + block]), options):
             start, end = (
                 (offset + span["start"]) / SAMPLE_RATE,
                 (offset + span["end"]) / SAMPLE_RATE,
@@ -230,23 +248,28 @@ class FileSource:
         self.path = Path(path)
         self.name = self.path.name
         self.realtime = realtime
-        self.audio = decode_file(self.path, max_seconds=max_seconds)
+        self.pcm = decode_pcm(self.path, max_seconds=max_seconds)
+        """The answer as 16-bit samples; ``audio`` gives float32 (a copy, made on use)."""
         self.speech_spans: list[tuple[float, float]] | None = None
         if check_speech:
-            self.speech_spans = speech_spans(self.audio)
+            self.speech_spans = speech_spans(self.pcm)
             if not self.speech_spans:
                 raise AudioInputError(self.path, "no speech found: the recording is silent")
 
     @property
+    def audio(self) -> np.ndarray:
+        return as_float(self.pcm)
+
+    @property
     def duration(self) -> float:
-        return self.audio.size / SAMPLE_RATE
+        return self.pcm.size / SAMPLE_RATE
 
     def frames(self) -> Iterator[np.ndarray]:
         """32 ms chunks; with ``realtime`` they arrive at the pace of speech, like a microphone."""
         start = time.monotonic()
-        for i in range(0, self.audio.size, FRAME_SAMPLES):
+        for i in range(0, self.pcm.size, FRAME_SAMPLES):
             if self.realtime:
                 delay = start + i / SAMPLE_RATE - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            yield self.audio[i : i + FRAME_SAMPLES]
+            yield as_float(self.pcm[i : i + FRAME_SAMPLES])

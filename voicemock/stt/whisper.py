@@ -104,7 +104,7 @@ def window_end(audio: np.ndarray, start: int) -> int:
     if end >= audio.size:
         return int(audio.size)
     hop = _RATE // 10
-    search = audio[end - int(_CUT_SEARCH_S * _RATE) : end]
+    search = audio[end - int(_CUT_SEARCH_S * _RATE) : end].astype(np.float32)
     frames = search[: search.size // hop * hop].reshape(-1, hop)
     quietest = int(np.argmin(np.einsum("ij,ij->i", frames, frames)))
     return end - search.size + quietest * hop + hop // 2
@@ -251,8 +251,11 @@ class WhisperTranscriber:
         which turned a 6 s segment into 6-10 s of work; the hallucination filter
         covers what it would have caught.
         """
-        if isinstance(audio, np.ndarray) and audio.size > LONG_AUDIO_S * _RATE and not fast:
-            return self._transcribe_windows(audio, prompt)
+        if isinstance(audio, np.ndarray):
+            if audio.size > LONG_AUDIO_S * _RATE and not fast:
+                return self._transcribe_windows(audio, prompt)
+            if audio.dtype == np.int16:
+                audio = audio.astype(np.float32) / 32768.0
         return self._transcribe_once(audio, prompt, fast)
 
     def _transcribe_windows(self, audio: np.ndarray, prompt: str) -> Transcript:
@@ -262,7 +265,10 @@ class WhisperTranscriber:
             end = window_end(audio, start)
             before = " ".join(s.text for s in segments[-8:])
             primed = f"{prompt} {' '.join(before.split()[-40:])}".strip()
-            part = self._transcribe_once(audio[start:end], primed, False)
+            window = audio[start:end]
+            if window.dtype == np.int16:
+                window = window.astype(np.float32) / 32768.0
+            part = self._transcribe_once(window, primed, False)
             offset = start / _RATE
             segments += [s.shifted(offset) for s in part.segments]
             start = end
