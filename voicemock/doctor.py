@@ -19,22 +19,17 @@ class Check:
 
 
 def _data_folder(settings: Any) -> list[Check]:
-    import sqlite3
-
     from voicemock.store import Store
-    from voicemock.store.db import DB_NAME, explain_sqlite_error
+    from voicemock.store.db import DB_NAME
 
     folder = settings.resolved_data_dir
     try:
         with Store(folder) as store:
-            problems = store.integrity_problems()
-            count = len(store.list_sessions(limit=100_000)) if not problems else 0
+            damage = store.damage()
+            count = len(store.list_sessions(limit=100_000)) if damage is None else 0
     except VoicemockError as exc:
         return [Check("data folder", "fail", str(exc))]
-    except sqlite3.Error as exc:
-        return [Check("data folder", "fail", explain_sqlite_error(exc, folder))]
-    if problems:
-        damage = explain_sqlite_error(sqlite3.DatabaseError(f"corrupt: {problems[0]}"), folder)
+    if damage is not None:
         return [
             Check("data folder", "ok", str(folder)),
             Check("session database", "fail", f"integrity check failed: {damage}"),

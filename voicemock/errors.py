@@ -41,6 +41,16 @@ class Interrupted(KeyboardInterrupt):
         self.signal_name = signal_name
         self.exit_code = exit_code
 
+    @property
+    def cause(self) -> str:
+        """What the stored session says ended it."""
+        return f"interrupted ({self.signal_name})"
+
+    @property
+    def notice(self) -> str:
+        """The line the user sees."""
+        return f"stopped by {self.signal_name}; completed turns are saved (see: voicemock sessions)"
+
 
 def raise_on_termination() -> None:
     """Make SIGTERM and SIGHUP end this process the way Ctrl-C does (main thread only)."""

@@ -126,6 +126,7 @@ class RoundControl:
         self.skip = threading.Event()
         self.stop = threading.Event()
         self.repeat = threading.Event()
+        self.interrupted: BaseException | None = None
 
     def finish_answer(self) -> None:
         self.finish.set()
@@ -151,9 +152,8 @@ class RoundControl:
         self.interrupted = error
         self.quit()
 
-    interrupted: BaseException | None = None
-
     def check(self) -> None:
+        """Raise the interruption, if there was one (called by the round between steps)."""
         if self.interrupted is not None:
             raise self.interrupted
 
@@ -416,7 +416,7 @@ class PracticeRunner:
                 str(exc)
                 if isinstance(exc, VoicemockError)
                 else (
-                    f"interrupted ({exc.signal_name})"
+                    exc.cause
                     if isinstance(exc, Interrupted)
                     else "interrupted"
                     if isinstance(exc, KeyboardInterrupt)

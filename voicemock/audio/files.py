@@ -6,7 +6,7 @@ rate is resampled. Every way a file can be unusable becomes an
 :class:`~voicemock.errors.AudioInputError` naming the file and the reason.
 
 Memory stays bounded by the answer's own length: frames are decoded and resampled
-in groups straight into one float32 buffer (about 3.8 MB per minute), a header
+in groups straight into one 16-bit buffer (about 1.9 MB per minute), a header
 that cannot describe speech (a sample rate below 4 kHz) or a declared length over
 the longest answer accepted is refused before decoding, and decoding stops as soon
 as the output passes that length, whatever the header said.
@@ -195,6 +195,13 @@ def decode_pcm(path: str | Path, *, max_seconds: float = MAX_ANSWER_S) -> np.nda
     return audio
 
 
+def _mean_square(audio: np.ndarray) -> float:
+    """The mean square on the float scale, without a temporary the size of the audio."""
+    if audio.dtype == np.int16:
+        return float(np.einsum("i,i->", audio, audio, dtype=np.int64)) / 32768.0**2 / audio.size
+    return float(np.dot(audio, audio)) / audio.size
+
+
 def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     """Where the speech is, in seconds, by the Silero VAD bundled with faster-whisper.
 
@@ -202,13 +209,7 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     is no speech without asking the model. Long audio is read in blocks; a span cut
     by a block's edge is joined again.
     """
-    # Block by block: no temporary the size of the audio.
-    step = _VAD_BLOCK_S * SAMPLE_RATE
-    energy = sum(
-        float(np.dot(b, b))
-        for b in (as_float(audio[i : i + step]) for i in range(0, audio.size, step))
-    )
-    if audio.size == 0 or energy / audio.size < _SILENCE_RMS**2:
+    if audio.size == 0 or _mean_square(audio) < _SILENCE_RMS**2:
         return []
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 

@@ -36,12 +36,7 @@ class _Group(click.Group):
             click.secho(f"voicemock: error: prompts data: {exc}", fg="red", err=True)
             ctx.exit(2)
         except Interrupted as exc:
-            click.secho(
-                f"voicemock: stopped by {exc.signal_name}; completed turns are saved "
-                "(see: voicemock sessions)",
-                fg="yellow",
-                err=True,
-            )
+            click.secho(f"voicemock: {exc.notice}", fg="yellow", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.secho(
@@ -467,7 +462,7 @@ def score(
         source = FileSource(audio, max_seconds=settings.max_file_answer)
         stt = WhisperTranscriber(settings.model, threads=settings.cpu_threads or None)
         prompt = build_prompt(question.text, resources.vocabulary())
-        text = stt.transcribe(source.audio, prompt=prompt).text
+        text = stt.transcribe(source.pcm, prompt=prompt).text
         if not text.strip():
             raise VoicemockError(f"{audio}: no words were recognised in the answer")
     brain = OfflineBrain(resources.scorer())

@@ -252,8 +252,6 @@ class ChatClient:
             try:
                 page = self._client.models.list()
                 return [clean_model_text(str(m.id)) for m in page.data]
-            except LLMError:
-                raise
             except Exception as exc:
                 raise self._error(exc) from None
 

@@ -147,7 +147,7 @@ def _reads(method: Callable[..., T]) -> Callable[..., T]:
 class Store:
     """All persistent state under one data folder."""
 
-    def __init__(self, data_dir: Path, *, sweep: bool = True) -> None:
+    def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.owner = this_process()
         try:
@@ -167,8 +167,7 @@ class Store:
             self._prepare()
             for suffix in ("", "-wal", "-shm"):
                 tighten(self.data_dir / (DB_NAME + suffix))
-            if sweep:
-                self.close_abandoned()
+            self.close_abandoned()
         except NewerSchema as exc:
             self.conn.close()
             raise StoreError(f"{self.data_dir / DB_NAME}: {exc}") from None
@@ -214,48 +213,45 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise StoreError(explain_sqlite_error(exc, self.data_dir)) from None
 
-    def integrity_problems(self, *, quick: bool = False) -> list[str]:
-        """SQLite's own check of every page (``quick``: without index contents); [] if sound."""
+    def damage(self, *, quick: bool = False) -> str | None:
+        """None if SQLite's own check of every page passes (``quick``: without index
+        contents), else one line naming the damage and the way to recover."""
         pragma = "quick_check" if quick else "integrity_check"
         try:
             rows = [str(r[0]) for r in self.conn.execute(f"PRAGMA {pragma}")]
         except sqlite3.DatabaseError as exc:
-            return [str(exc)]
-        return [] if rows == ["ok"] else rows
+            rows = [str(exc)]
+        if rows == ["ok"]:
+            return None
+        return explain_sqlite_error(sqlite3.DatabaseError(f"corrupt: {rows[0]}"), self.data_dir)
 
     def ensure_sound(self) -> None:
         """Raise a one-line StoreError, with the way to recover, if the database is damaged."""
-        problems = self.integrity_problems(quick=True)
-        if problems:
-            raise StoreError(
-                explain_sqlite_error(
-                    sqlite3.DatabaseError(f"corrupt: {problems[0]}"), self.data_dir
-                )
-            )
+        damage = self.damage(quick=True)
+        if damage is not None:
+            raise StoreError(damage)
 
     def close_owned(self, cause: str) -> None:
         """Mark this process's rounds still in progress as incomplete (it is about to end)."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE sessions SET status = 'incomplete', finished_at = ?, error = ?"
-                " WHERE status = 'in_progress' AND owner = ?",
-                (_now(), cause, self.owner),
-            )
+        self._close_in_progress(lambda owner: owner == self.owner, cause)
 
     def close_abandoned(self) -> list[str]:
         """Mark sessions left in progress by a process that is gone as incomplete."""
+        return self._close_in_progress(lambda owner: not owner_alive(owner), INTERRUPTED)
+
+    def _close_in_progress(self, chosen: Callable[[str | None], bool], cause: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT id, owner FROM sessions WHERE status = 'in_progress'"
         ).fetchall()
-        gone = [r["id"] for r in rows if not owner_alive(r["owner"])]
-        if gone:
+        ids = [r["id"] for r in rows if chosen(r["owner"])]
+        if ids:
             with self._write() as conn:
                 conn.executemany(
                     "UPDATE sessions SET status = 'incomplete', finished_at = ?, error = ?"
                     " WHERE id = ? AND status = 'in_progress'",
-                    [(_now(), INTERRUPTED, sid) for sid in gone],
+                    [(_now(), cause, sid) for sid in ids],
                 )
-        return gone
+        return ids
 
     def __enter__(self) -> Store:
         return self

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from voicemock.audio.files import as_float
 from voicemock.core.models import Segment, Transcript, Word
 from voicemock.errors import ModelError
 
@@ -254,8 +255,7 @@ class WhisperTranscriber:
         if isinstance(audio, np.ndarray):
             if audio.size > LONG_AUDIO_S * _RATE and not fast:
                 return self._transcribe_windows(audio, prompt)
-            if audio.dtype == np.int16:
-                audio = audio.astype(np.float32) / 32768.0
+            audio = as_float(audio)
         return self._transcribe_once(audio, prompt, fast)
 
     def _transcribe_windows(self, audio: np.ndarray, prompt: str) -> Transcript:
@@ -265,10 +265,7 @@ class WhisperTranscriber:
             end = window_end(audio, start)
             before = " ".join(s.text for s in segments[-8:])
             primed = f"{prompt} {' '.join(before.split()[-40:])}".strip()
-            window = audio[start:end]
-            if window.dtype == np.int16:
-                window = window.astype(np.float32) / 32768.0
-            part = self._transcribe_once(window, primed, False)
+            part = self._transcribe_once(as_float(audio[start:end]), primed, False)
             offset = start / _RATE
             segments += [s.shifted(offset) for s in part.segments]
             start = end

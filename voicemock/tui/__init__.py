@@ -27,11 +27,8 @@ def run_app(settings: Any, plan: Any = None) -> int:
         app.run()
     if app.stopped_by is not None:  # SIGTERM or SIGHUP: the round's thread may not have ended
         with Store(settings.resolved_data_dir) as store:
-            store.close_owned(f"interrupted ({app.stopped_by})")
-        sys.stderr.write(
-            f"voicemock: stopped by {app.stopped_by}; completed turns are saved "
-            "(see: voicemock sessions)\n"
-        )
+            store.close_owned(app.stopped_by.cause)
+        sys.stderr.write(f"voicemock: {app.stopped_by.notice}\n")
     written = redact_log_since(log, start)
     if app.return_code and written.strip():
         sys.stderr.write(written.rstrip() + f"\n(this report is also in {log})\n")
