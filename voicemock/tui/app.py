@@ -10,7 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from voicemock.errors import VoicemockError
+from voicemock.errors import Interrupted, VoicemockError
 from voicemock.store import Store
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -41,7 +41,7 @@ class VoicemockApp(App[None]):
         self.transcriber = transcriber
         """The speech model, loaded once on the first round and kept for the next ones."""
         self.theme = DARK
-        self.stopped_by: str | None = None
+        self.stopped_by: Interrupted | None = None
         """SIGTERM or SIGHUP, when one ended the app."""
 
     @property
@@ -87,14 +87,15 @@ class VoicemockApp(App[None]):
             pass  # not the main thread (tests), or a platform without these signals
 
     def terminate(self, signal_name: str, exit_code: int) -> None:
-        from voicemock.errors import STOPPING, Interrupted
+        from voicemock.errors import STOPPING
         from voicemock.tui.interview import InterviewScreen
 
-        STOPPING.set()
-        self.stopped_by = signal_name
+        self.stopped_by = Interrupted(signal_name, exit_code)
         for screen in self.screen_stack:
             if isinstance(screen, InterviewScreen):
-                screen.control.interrupt(Interrupted(signal_name, exit_code))
+                screen.control.interrupt(self.stopped_by)
+        # Only then end the waits: a round woken from one must find itself interrupted.
+        STOPPING.set()
         self.exit(return_code=exit_code)
 
     # -- navigation -------------------------------------------------------------------
