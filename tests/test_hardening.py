@@ -329,6 +329,7 @@ def test_writes_refuse_symbolic_links(tmp_path):
     assert target.read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_export_refuses_a_planted_link(voicemock, tmp_path, data_dir):
     args = ["practice", "--round", "technical", "--question", "tech-exactly-once-payments"]
     run = voicemock(*args, "--replay", str(FIXTURES / "eo-weak.flac"), "--json")
@@ -372,6 +373,7 @@ def test_chunked_decoding_matches_the_whole_file_decoder():
         assert float(abs(ours - theirs).max()) < 1e-6
 
 
+@pytest.mark.slow
 def test_long_answers_are_transcribed_in_windows_cut_at_pauses(transcriber):
     import numpy as np
 
