@@ -126,6 +126,37 @@ def test_quit_before_the_first_answer_stores_an_unscored_incomplete_session(tmp_
     assert session["scorecard"] is None and session["turns"] == []
 
 
+def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber):
+    """A frontend torn down under the round (SIGTERM in the app) fails its next event: the
+    session records the interruption, not the frontend's error, and the interruption is raised."""
+    from voicemock.errors import Interrupted
+    from voicemock.practice import RoundControl
+
+    control = RoundControl()
+
+    def closing_frontend(event):
+        if isinstance(event, TurnSaved):
+            control.interrupt(Interrupted("SIGTERM", 143))
+            raise LookupError("No nodes match '#question'")
+
+    with Store(tmp_path) as store:
+        runner = PracticeRunner(
+            store,
+            transcriber,
+            OfflineBrain(resources.scorer()),
+            resources.vocabulary(),
+            on_event=closing_frontend,
+            control=control,
+        )
+        question = resources.bank().get("tech-exactly-once-payments")
+        with pytest.raises(Interrupted):
+            runner.run("technical", [question], [FileSource(FIXTURES / "eo-first.flac")])
+        (row,) = store.list_sessions()
+        session = store.get_session(row["id"])
+    assert session["status"] == "incomplete" and session["error"] == "interrupted (SIGTERM)"
+    assert len(session["turns"]) == 1
+
+
 def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
     from voicemock.practice import PromptRepeated, RoundControl
 

@@ -409,7 +409,10 @@ class PracticeRunner:
                 if then == "stay":
                     events += session.end_early(STOPPED)
                 self._emit_all(session_id, events)
-        except BaseException as exc:
+        except BaseException as raised:
+            # An interruption is the cause of whatever it woke up (a frontend closing under an
+            # event, an LLM wait cut short): the session says so, and the interruption is raised.
+            exc = self.control.interrupted or raised
             with contextlib.suppress(VoicemockError):  # a full disk must not hide the cause
                 self._store_usage(session_id)
             message = (
@@ -425,8 +428,12 @@ class PracticeRunner:
             )
             with contextlib.suppress(VoicemockError):  # else the next start marks it
                 self.store.finish_session(session_id, "incomplete", message)
-            self.emit(SessionClosed(session_id, "incomplete", message))
-            raise
+            if exc is raised:
+                self.emit(SessionClosed(session_id, "incomplete", message))
+                raise
+            with contextlib.suppress(Exception):  # the frontend may be gone already
+                self.emit(SessionClosed(session_id, "incomplete", message))
+            raise exc from raised
         finally:
             if self._streamed is not None:  # a follow-up that streamed but was never asked
                 self._streamed.finish()

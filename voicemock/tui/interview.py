@@ -147,6 +147,8 @@ class InterviewScreen(Screen[None]):
 
     def _post(self, event: object) -> None:
         """Called on the worker thread: hand the event to the UI thread."""
+        if self.control.interrupted is not None:  # the app is closing under the round
+            return
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.app.call_from_thread(self.show, event)
 
