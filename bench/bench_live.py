@@ -67,8 +67,9 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
     from voicemock import resources
     from voicemock.audio.files import decode_file
     from voicemock.audio.mic import MicSource
+    from voicemock.audio.playback import play_line
     from voicemock.core.brain import OfflineBrain
-    from voicemock.live import LiveAnswers
+    from voicemock.round.sources import LiveAnswers
     from voicemock.stt import WhisperTranscriber, build_prompt
     from voicemock.tts import Speaker
 
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
                     # End of answer -> the next line is audible.
                     follow = brain.follow_up(question, [captured.transcript.text], asked)
                     text = follow.text if follow else "Thank you. Let's move on."
-                    started = speaker.play(speaker.render(text).result())
+                    started = play_line(speaker.render(text).result())
                     next_line.append(started - captured.ended_at)
                     # Naive baseline, same run: the whole answer transcribed after it ended.
                     start = time.perf_counter()

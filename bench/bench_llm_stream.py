@@ -49,9 +49,13 @@ def main() -> int:
             brain = LLMBrain(client, resources.persona(), scorer)  # a fresh round each time
             server.script("stream", text(FOLLOW_UP, chunk_delay_s=args.token_ms / 1000))
             heard: list[float] = []
-            brain.on_sentence = lambda sentence, heard=heard: heard.append(time.perf_counter())
             t0 = time.perf_counter()
-            follow = brain.follow_up(question, [answer], [])
+            follow = brain.follow_up(
+                question,
+                [answer],
+                [],
+                on_sentence=lambda _, heard=heard: heard.append(time.perf_counter()),
+            )
             t1 = time.perf_counter()
             assert follow is not None and follow.text == FOLLOW_UP, follow
             first_sentence.append(heard[0] - t0)

@@ -27,13 +27,13 @@ from voicemock import resources
 from voicemock.audio.files import decode_file
 from voicemock.audio.wav import write_wav
 from voicemock.config import load_settings
-from voicemock.core.events import BrainNotice, FollowUpAsked, Prompt, QuestionAsked
 from voicemock.core.models import Segment
 from voicemock.errors import AudioInputError, ConfigError
 from voicemock.llm import ChatClient, resolve_llm_config
 from voicemock.llm.brain import LLMBrain
 from voicemock.llm.client import clean_model_text
 from voicemock.private import UnsafePathError, open_private
+from voicemock.round.events import FollowUpAsked, NoticeGiven, Prompt, QuestionAsked
 from voicemock.store import Store, TurnRecord
 from voicemock.store.db import StoreError
 
@@ -66,7 +66,7 @@ def test_keep_alives_without_words_get_the_offline_follow_up_at_once(llm):
     assert follow is not None and follow.concept_id is not None  # the offline brain's
     assert waited < HOLD_S / 4  # the server would have held it for a minute
     assert len(llm.chunks_sent) >= 2  # keep-alives did arrive: bytes were flowing
-    notice = next(e for e in events if isinstance(e, BrainNotice) and e.fell_back)
+    notice = next(e for e in events if isinstance(e, NoticeGiven) and e.fell_back)
     assert "had not started its reply after 1 s" in notice.message
     # The endpoint is not asked again this round: scoring is offline, no new request.
     before = len(llm.chat_requests())
@@ -113,7 +113,7 @@ async def test_brackets_in_a_question_and_a_follow_up_render_as_written(tmp_path
 
     from voicemock.config import Settings
     from voicemock.core.bank import Question
-    from voicemock.launch import PracticePlan
+    from voicemock.round.wiring import PracticePlan
     from voicemock.tui.app import VoicemockApp
     from voicemock.tui.interview import ErrorModal, InterviewScreen
 
@@ -133,7 +133,7 @@ async def test_brackets_in_a_question_and_a_follow_up_render_as_written(tmp_path
         screen.show(FollowUpAsked(Prompt("follow_up", follow, odd, "c"), 1))
         await pilot.pause()
         assert follow in str(screen.query_one("#question", Static).render())
-        screen.show(BrainNotice("LLM said [/INST] [/]"))
+        screen.show(NoticeGiven("LLM said [/INST] [/]"))
         await app.push_screen(ErrorModal("Stopped [/]", "cause [/INST] [/]"))
         await pilot.pause()
         assert "cause [/INST] [/]" in str(app.screen.query_one("#error-message", Static).render())

@@ -12,11 +12,11 @@ import json
 import pytest
 
 from voicemock import resources
-from voicemock.core.events import BrainNotice, InterviewerTyping
 from voicemock.core.text import normalize, quote_found
 from voicemock.errors import ConfigError
 from voicemock.llm import ChatClient, resolve_llm_config
 from voicemock.llm.brain import LLMBrain, follow_up_problem, parse_judgement
+from voicemock.round.events import FollowUpStreamed, NoticeGiven
 
 from .conftest import FIXTURES
 from .llm_server import MODEL, Reply, ScriptedLLM, status, text
@@ -75,7 +75,7 @@ def scorecard_json(score=3, evidence=(), **extra) -> str:
 
 
 def fell_back(events) -> bool:
-    return any(isinstance(e, BrainNotice) and e.fell_back for e in events)
+    return any(isinstance(e, NoticeGiven) and e.fell_back for e in events)
 
 
 # -- configuration ----------------------------------------------------------------------
@@ -125,15 +125,14 @@ def test_follow_up_streams_and_the_candidate_text_stays_in_the_user_message(llm)
     llm.script("stream", text("Makes sense. What does the transaction cost in latency?"))
     brain, events = make_brain(llm)
     spoken = []
-    brain.on_sentence = spoken.append
-    follow = brain.follow_up(question(), [INJECTED], [])
+    follow = brain.follow_up(question(), [INJECTED], [], on_sentence=spoken.append)
     assert (
         follow is not None
         and follow.text == "Makes sense. What does the transaction cost in latency?"
     )
     assert spoken == ["Makes sense.", "What does the transaction cost in latency?"]
-    assert brain.spoken_follow_up == follow.text
-    assert "".join(e.delta for e in events if isinstance(e, InterviewerTyping)) == follow.text
+    assert follow.spoken
+    assert "".join(e.delta for e in events if isinstance(e, FollowUpStreamed)) == follow.text
     request = llm.chat_requests()[-1]
     assert request.streamed and request.body["model"] == MODEL
     assert "senior product manager at Confluent" in request.system
@@ -213,7 +212,7 @@ def test_an_unusable_follow_up_is_replaced_by_the_rubrics(llm):
     brain, events = make_brain(llm)
     follow = brain.follow_up(question(), [STRONG], [])
     assert follow is not None and follow.concept_id is not None  # the offline brain's
-    assert any("not a question" in e.message for e in events if isinstance(e, BrainNotice))
+    assert any("not a question" in e.message for e in events if isinstance(e, NoticeGiven))
     assert not fell_back(events)
 
 
@@ -239,7 +238,7 @@ def test_each_failure_hands_the_round_to_the_offline_brain(llm, name):
         assert follow is None or follow.concept_id is not None  # offline from here on
     card = brain.score("technical", [(question(), [STRONG])])
     assert card.brain == "offline"
-    notices = [e.message for e in events if isinstance(e, BrainNotice) and e.fell_back]
+    notices = [e.message for e in events if isinstance(e, NoticeGiven) and e.fell_back]
     assert len(notices) == 1 and cause in notices[0]
     assert any("LLM" in n or "scored offline" in n for n in card.notes)
     calls = brain.drain_usage()
@@ -281,7 +280,7 @@ def test_a_bad_key_falls_back_and_never_shows_the_key():
         brain, events = make_brain(server, key=KEY, model=MODEL)
         card = brain.score("technical", [(question(), [STRONG])])
         assert card.brain == "offline"
-        message = next(e.message for e in events if isinstance(e, BrainNotice))
+        message = next(e.message for e in events if isinstance(e, NoticeGiven))
         assert "rejected the API key (HTTP 401)" in message
         everything = message + json.dumps(card.to_dict()) + repr(brain.drain_usage())
         assert KEY not in everything and KEY[:8] not in everything and KEY[-6:] not in everything

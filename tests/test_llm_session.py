@@ -11,7 +11,8 @@ from voicemock import resources
 from voicemock.audio.files import FileSource
 from voicemock.llm import ChatClient, resolve_llm_config
 from voicemock.llm.brain import LLMBrain
-from voicemock.practice import PracticeRunner, Speaking
+from voicemock.round.events import SpeechStarted
+from voicemock.round.runner import RoundRunner
 from voicemock.store import Store
 
 from .conftest import FIXTURES
@@ -122,7 +123,7 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
         voice = ClockVoice()
         events: list[object] = []
         with Store(tmp_path) as store:
-            runner = PracticeRunner(
+            runner = RoundRunner(
                 store,
                 transcriber,
                 brain,
@@ -147,7 +148,7 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
     assert turns[1]["prompt"] == follow
     # The end of answer 1 -> first audio of the follow-up is recorded as usual.
     assert turns[0]["latency"]["next_audio_start_s"] > 0
-    assert sum(isinstance(e, Speaking) for e in events) == 3
+    assert sum(isinstance(e, SpeechStarted) for e in events) == 3
 
 
 def test_doctor_reports_the_endpoint_and_the_model_it_serves(voicemock):

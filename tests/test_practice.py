@@ -13,7 +13,8 @@ from voicemock import resources
 from voicemock.audio.files import FileSource
 from voicemock.core.brain import OfflineBrain
 from voicemock.errors import VoicemockError
-from voicemock.practice import PracticeRunner, TurnSaved
+from voicemock.round.events import TurnSaved
+from voicemock.round.runner import RoundRunner
 from voicemock.store import Store
 
 from .conftest import FIXTURES, _voicemock_cmd, isolated_env
@@ -38,7 +39,7 @@ class FailingSecondTime:
 def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, transcriber):
     store = Store(tmp_path)
     events = []
-    runner = PracticeRunner(
+    runner = RoundRunner(
         store,
         FailingSecondTime(transcriber),
         OfflineBrain(resources.scorer()),
@@ -107,12 +108,12 @@ def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
 
 
 def test_quit_before_the_first_answer_stores_an_unscored_incomplete_session(tmp_path):
-    from voicemock.practice import RoundControl
+    from voicemock.round.runner import RoundControl
 
     control = RoundControl()
     control.quit()
     with Store(tmp_path) as store:
-        runner = PracticeRunner(
+        runner = RoundRunner(
             store,
             transcriber=None,  # never reached: the round stops before any answer
             brain=OfflineBrain(resources.scorer()),
@@ -130,7 +131,7 @@ def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber)
     """A frontend torn down under the round (SIGTERM in the app) fails its next event: the
     session records the interruption, not the frontend's error, and the interruption is raised."""
     from voicemock.errors import Interrupted
-    from voicemock.practice import RoundControl
+    from voicemock.round.runner import RoundControl
 
     control = RoundControl()
 
@@ -140,7 +141,7 @@ def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber)
             raise LookupError("No nodes match '#question'")
 
     with Store(tmp_path) as store:
-        runner = PracticeRunner(
+        runner = RoundRunner(
             store,
             transcriber,
             OfflineBrain(resources.scorer()),
@@ -158,13 +159,14 @@ def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber)
 
 
 def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
-    from voicemock.practice import PromptRepeated, RoundControl
+    from voicemock.round.events import PromptRepeated
+    from voicemock.round.runner import RoundControl
 
     control = RoundControl()
     control.repeat_question()
     events = []
     with Store(tmp_path) as store:
-        runner = PracticeRunner(
+        runner = RoundRunner(
             store,
             transcriber,
             OfflineBrain(resources.scorer()),

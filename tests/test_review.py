@@ -12,7 +12,7 @@ from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Transcript
 from voicemock.core.rubric import parse_rubric
 from voicemock.core.scoring import Scorer
-from voicemock.review import load_progress, rescore
+from voicemock.history import load_progress, rescore
 from voicemock.store import Store, TurnRecord
 
 from .conftest import FIXTURES

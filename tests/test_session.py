@@ -6,7 +6,8 @@ import pytest
 
 from voicemock import resources
 from voicemock.core.brain import OfflineBrain
-from voicemock.core.events import (
+from voicemock.core.models import Transcript
+from voicemock.round.events import (
     AnswerTranscribed,
     FollowUpAsked,
     QuestionAsked,
@@ -14,8 +15,7 @@ from voicemock.core.events import (
     RoundScored,
     RoundStarted,
 )
-from voicemock.core.models import Transcript
-from voicemock.core.session import InterviewSession, Phase, SessionStateError
+from voicemock.round.session import InterviewSession, Phase, SessionStateError
 
 VAGUE = Transcript.from_text("I am not sure, maybe we could look at it later.")
 

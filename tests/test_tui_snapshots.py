@@ -11,15 +11,18 @@ import pytest
 
 from voicemock import resources
 from voicemock.config import Settings
-from voicemock.core.events import (
+from voicemock.round.events import (
     AnswerTranscribed,
     FollowUpAsked,
-    InterviewerTyping,
+    FollowUpStreamed,
+    ModelLoaded,
     Prompt,
     QuestionAsked,
+    SessionOpened,
+    SpeechStarted,
+    TurnSaved,
 )
-from voicemock.launch import ModelReady, PracticePlan
-from voicemock.practice import SessionOpened, Speaking, TurnSaved
+from voicemock.round.wiring import PracticePlan
 from voicemock.tui.app import VoicemockApp
 from voicemock.tui.interview import InterviewScreen
 from voicemock.tui.review import ProgressScreen, ReviewScreen
@@ -57,15 +60,15 @@ def test_interview(snap_compare, app, size):
         await pilot.app.push_screen(screen)
         delivery = resources.delivery_meter().measure(timed(ANSWERS[0]))
         for event in (
-            ModelReady("tiny.en (bundled)", 0.8),
+            ModelLoaded("tiny.en (bundled)", 0.8),
             SessionOpened("20261120-090001-0a00", Path("/data")),
             QuestionAsked(first, 1, 1),
-            Speaking(question.text),
+            SpeechStarted(question.text),
             TurnSaved("20261120-090001-0a00", 1, Path("/data/turn-01.wav"), {}, delivery.to_dict()),
             AnswerTranscribed(first, timed(ANSWERS[0])),
             FollowUpAsked(follow, 1),
             AnswerTranscribed(follow, timed(ANSWERS[1])),
-            InterviewerTyping("Understood. And when the producer retries after a "),
+            FollowUpStreamed("Understood. And when the producer retries after a "),
         ):
             screen.show(event)
         await pilot.pause()

@@ -8,7 +8,7 @@ from pathlib import Path
 from voicemock import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Segment, Transcript, Word
-from voicemock.practice import scorecard_with_delivery
+from voicemock.round.runner import scorecard_with_delivery
 from voicemock.store import Store, TurnRecord
 
 QUESTION = "tech-exactly-once-payments"

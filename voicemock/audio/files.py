@@ -15,16 +15,15 @@ as the output passes that length, whatever the header said.
 from __future__ import annotations
 
 import struct
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from voicemock.core.models import SAMPLE_RATE
 from voicemock.errors import AudioInputError
 
-SAMPLE_RATE = 16_000
 FRAME_SAMPLES = 512  # 32 ms, the frame the streaming VAD works on
 
 # Below this RMS (about -70 dBFS) a recording is digital silence.
@@ -230,7 +229,7 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
 
 
 class FileSource:
-    """An :class:`~voicemock.core.ports.AudioSource` that plays an answer from a file.
+    """A recorded answer, decoded to 16 kHz mono.
 
     The file is decoded and checked when the source is created, so a bad file
     fails before a session starts rather than halfway through it.
@@ -242,13 +241,11 @@ class FileSource:
         self,
         path: str | Path,
         *,
-        realtime: bool = False,
         check_speech: bool = True,
         max_seconds: float = MAX_ANSWER_S,
     ):
         self.path = Path(path)
         self.name = self.path.name
-        self.realtime = realtime
         self.pcm = decode_pcm(self.path, max_seconds=max_seconds)
         """The answer as 16-bit samples; ``audio`` gives float32 (a copy, made on use)."""
         self.speech_spans: list[tuple[float, float]] | None = None
@@ -266,11 +263,6 @@ class FileSource:
         return self.pcm.size / SAMPLE_RATE
 
     def frames(self) -> Iterator[np.ndarray]:
-        """32 ms chunks; with ``realtime`` they arrive at the pace of speech, like a microphone."""
-        start = time.monotonic()
+        """The answer in 32 ms chunks of float32 samples."""
         for i in range(0, self.pcm.size, FRAME_SAMPLES):
-            if self.realtime:
-                delay = start + i / SAMPLE_RATE - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
             yield as_float(self.pcm[i : i + FRAME_SAMPLES])

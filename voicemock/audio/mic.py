@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from voicemock.audio.devices import NO_DEVICE_HINT, AudioDeviceError, sounddevice
-
-SAMPLE_RATE = 16_000
+from voicemock.core.models import SAMPLE_RATE
 
 
 class MicSource:

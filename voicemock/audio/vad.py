@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicemock.core.models import SAMPLE_RATE
+
 FRAME = 512  # samples at 16 kHz: 32 ms
 CONTEXT = 64
-FRAME_S = FRAME / 16_000
+FRAME_S = FRAME / SAMPLE_RATE
 
 
 class StreamingVad:
@@ -80,7 +82,7 @@ class Endpointer:
         self.segment_pause = max(1, int(segment_pause_s / FRAME_S))
         self.max_segment = int(max_segment_s / FRAME_S)
         self.on, self.off = on, off
-        self.pad = int(pad_s * 16_000)
+        self.pad = int(pad_s * SAMPLE_RATE)
         self.frames = 0
         self.in_speech = False
         self.heard_speech = False

@@ -14,6 +14,7 @@ from typing import IO
 
 import numpy as np
 
+from voicemock.core.models import SAMPLE_RATE
 from voicemock.private import open_private, private_dir
 
 _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sI")
@@ -22,7 +23,7 @@ _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sI")
 class WavWriter:
     """Append float32 samples in [-1, 1] to a mono 16-bit WAV file."""
 
-    def __init__(self, path: Path, sample_rate: int = 16_000) -> None:
+    def __init__(self, path: Path, sample_rate: int = SAMPLE_RATE) -> None:
         self.path = Path(path)
         self.sample_rate = sample_rate
         private_dir(self.path.parent)
@@ -84,7 +85,7 @@ class WavWriter:
         self.close()
 
 
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 16_000) -> Path:
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
     with WavWriter(path, sample_rate) as writer:
         writer.write(samples)
     return Path(path)

@@ -104,11 +104,17 @@ def evaluate_command(
     if limit:
         cases = cases[:limit]
     from voicemock.cli.main import _settings
-    from voicemock.launch import make_brain
+    from voicemock.round.wiring import make_brain
 
     notices: list[str] = []
     settings = _settings(ctx, brain=brain, llm_model=llm_model)
-    judge, info = make_brain(settings, lambda e: notices.append(getattr(e, "message", str(e))))
+    from voicemock.round.events import NoticeGiven
+
+    def note(event: object) -> None:
+        if isinstance(event, NoticeGiven):
+            notices.append(event.message)
+
+    judge, info = make_brain(settings, note)
     label = judge.name if brain == "offline" else f"llm ({info.get('llm_model', '?')})"
     if brain == "llm" and judge.name == "offline":
         raise VoicemockError(
@@ -125,15 +131,12 @@ def evaluate_command(
 
     report = evaluate(cases, judge.score, progress)
     usage = ""
-    drain = getattr(judge, "drain_usage", None)
-    if drain is not None:
-        from dataclasses import asdict
-
+    calls = [u.to_dict() for u in judge.drain_usage()]
+    if calls:
         from voicemock.core.report import usage_summary
 
-        calls = [asdict(u) for u in drain()]
         seconds = sum(c.get("seconds") or 0.0 for c in calls)
-        usage = usage_summary(calls) + (f", {seconds:.1f} s" if calls else "")
+        usage = usage_summary(calls) + f", {seconds:.1f} s"
     if as_json:
         data = report.to_dict() | {"brain": label, "usage": usage, "notices": notices}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -374,8 +374,8 @@ def practice(
 
     from voicemock.cli.render import HeadlessRenderer
     from voicemock.core.report import session_json
-    from voicemock.launch import PracticePlan, run_practice
-    from voicemock.practice import RoundControl
+    from voicemock.round.runner import RoundControl
+    from voicemock.round.wiring import PracticePlan, run_practice
 
     render = HeadlessRenderer(to_stderr=as_json)
     plan = PracticePlan(
@@ -673,8 +673,8 @@ def rescore(
     if bool(session_ids) == all_sessions:
         raise UsageError("give session IDs or --all")
     from voicemock.cli.render import HeadlessRenderer
-    from voicemock.launch import make_brain
-    from voicemock.review import rescore as rescore_session
+    from voicemock.history import rescore as rescore_session
+    from voicemock.round.wiring import make_brain
 
     settings = _settings(ctx, data_dir=data_dir, brain=brain, llm_model=llm_model)
     render = HeadlessRenderer(to_stderr=True)
@@ -724,7 +724,7 @@ def progress(
 ) -> None:
     """Your trend per rubric dimension across sessions, and which round to practise next."""
     from voicemock.core.report import bar
-    from voicemock.review import load_progress
+    from voicemock.history import load_progress
 
     if round_id:
         _check_round(round_id)

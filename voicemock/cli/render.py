@@ -7,14 +7,14 @@ from typing import Any
 
 import click
 
-from voicemock.core.events import (
+from voicemock.core.report import bar, delivery_summary, incorrect_line
+from voicemock.round.events import (
     AnswerTranscribed,
-    BrainNotice,
     FollowUpAsked,
+    NoticeGiven,
     QuestionAsked,
     RoundEndedEarly,
 )
-from voicemock.core.report import bar, delivery_summary, incorrect_line
 
 WIDTH = 88
 
@@ -33,19 +33,20 @@ class HeadlessRenderer:
         click.secho(text, err=self.err, **style)
 
     def __call__(self, event: object) -> None:
-        from voicemock.launch import ModelLoading
-        from voicemock.live import Listening, SegmentTranscribed
-        from voicemock.practice import (
+        from voicemock.round.events import (
             AnswerStarted,
             FilesLeftOver,
+            ListeningStarted,
+            ModelLoadStarted,
             NothingHeard,
             ScorecardSaved,
+            SegmentTranscribed,
             SessionOpened,
-            SpeechUnavailable,
+            SpeechFailed,
             TurnSaved,
         )
 
-        if isinstance(event, ModelLoading):
+        if isinstance(event, ModelLoadStarted):
             self.echo(f"Loading speech model {event.label} …", dim=True)
         elif isinstance(event, SessionOpened):
             self.echo(f"Session {event.session_id} (stored in {event.data_dir})", dim=True)
@@ -77,7 +78,7 @@ class HeadlessRenderer:
             )
             if event.delivery:
                 self.echo(f"  delivery: {delivery_summary(event.delivery)}", dim=True)
-        elif isinstance(event, Listening):
+        elif isinstance(event, ListeningStarted):
             self.echo(
                 f"  Listening… (Enter finishes the answer; {event.end_silence_s:g} s of silence "
                 "ends it too)",
@@ -87,14 +88,14 @@ class HeadlessRenderer:
             self.echo(_wrap(f"… {event.text}", "    "), dim=True)
         elif isinstance(event, NothingHeard):
             self.echo("Interviewer: I didn't catch that. Let me ask again.", fg="cyan")
-        elif isinstance(event, SpeechUnavailable):
+        elif isinstance(event, SpeechFailed):
             self.echo(f"Note: {event.reason}; questions are shown as text only.", fg="yellow")
         elif isinstance(event, FilesLeftOver):
             self.echo(
                 f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",
                 fg="yellow",
             )
-        elif isinstance(event, BrainNotice):
+        elif isinstance(event, NoticeGiven):
             self.echo(_wrap(f"Note: {event.message}", ""), fg="yellow")
         elif isinstance(event, RoundEndedEarly):
             self.echo(f"\nNote: {event.reason}", fg="yellow")

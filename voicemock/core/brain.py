@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from voicemock.core.bank import Question
-from voicemock.core.ports import FollowUp
+from voicemock.core.models import FollowUp
 from voicemock.core.scoring import Analysis, Scorecard, Scorer
 
 ESSENTIALS_COVERED = 0.75
@@ -21,8 +22,15 @@ class OfflineBrain:
         self.essentials = essentials
 
     def follow_up(
-        self, question: Question, answers: Sequence[str], asked: Sequence[str]
+        self,
+        question: Question,
+        answers: Sequence[str],
+        asked: Sequence[str],
+        *,
+        lines: Sequence[str] = (),
+        on_sentence: Callable[[str], None] | None = None,
     ) -> FollowUp | None:
+        """The rubric's follow-up (its lines are fixed: nothing is streamed)."""
         return self.follow_up_for(self.scorer.analyse(question, answers), asked)
 
     def follow_up_for(self, analysis: Analysis, asked: Sequence[str]) -> FollowUp | None:
@@ -48,9 +56,18 @@ class OfflineBrain:
         return None
 
     def score(
-        self, round_id: str, exchanges: Sequence[tuple[Question, Sequence[str]]]
+        self,
+        round_id: str,
+        exchanges: Sequence[tuple[Question, Sequence[str]]],
+        *,
+        lines: Mapping[str, Sequence[str]] | None = None,
     ) -> Scorecard:
+        """The rubric's scorecard (it judges the answers; the lines asked do not matter)."""
         return self.scorer.score_round(round_id, exchanges, brain=self.name)
+
+    def drain_usage(self) -> list[Any]:
+        """No model, no calls."""
+        return []
 
 
 CHALLENGE_PREFIX = "challenge:"

@@ -1,9 +1,12 @@
-"""Immutable records shared by every layer: transcripts and their timings."""
+"""Immutable records shared by every layer: transcripts, their timings and follow-ups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+SAMPLE_RATE = 16_000
+"""Samples per second of all audio inside voicemock (mono): files, microphone, models."""
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,13 @@ class Transcript:
         """A transcript with no timings, for typed answers and text files."""
         text = " ".join(text.split())
         return cls(segments=(Segment(0.0, 0.0, text),) if text else (), duration=0.0, text=text)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The interviewer's next line on a question, and the concept (or challenge) it probes."""
+
+    text: str
+    concept_id: str | None = None
+    spoken: bool = False
+    """All of the text was handed to the round's voice while it was written."""

@@ -13,7 +13,7 @@ rest of the round and says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -21,8 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicemock.core.bank import Question
 from voicemock.core.brain import OfflineBrain
-from voicemock.core.events import BrainNotice, InterviewerTyping
-from voicemock.core.ports import FollowUp
+from voicemock.core.models import FollowUp
 from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, capped, verdict
 from voicemock.core.text import normalize, quote_found
 from voicemock.llm.client import (
@@ -33,6 +32,7 @@ from voicemock.llm.client import (
     looks_like_refusal,
 )
 from voicemock.llm.persona import Persona, scorecard_schema
+from voicemock.round.events import Emit, FollowUpStreamed, NoticeGiven, ignore
 
 DISPUTE_GAP = 1.5
 MAX_FOLLOW_UP_WORDS = 45
@@ -130,28 +130,20 @@ class LLMBrain:
         scorer: Scorer,
         *,
         offline: OfflineBrain | None = None,
-        on_event: Callable[[object], None] = lambda event: None,
+        on_event: Emit = ignore,
     ) -> None:
         self.client = client
         self.persona = persona
         self.scorer = scorer
         self.offline = offline or OfflineBrain(scorer)
         self.on_event = on_event
-        self.on_sentence: Callable[[str], None] | None = None
-        """Called with each complete sentence of a follow-up while it streams (to speak it)."""
-        self.spoken_follow_up: str | None = None
-        """The last follow-up, when all of it was handed to ``on_sentence`` already."""
+        """Where notices (a fallback, an unused follow-up) and streamed text go."""
         self.fallback_reason: str | None = None
-        self._asked_text: dict[str, list[str]] = {}
         self._drained = 0
 
     @property
     def model(self) -> str:
         return self.client.model
-
-    def remember_follow_ups(self, question_id: str, texts: Sequence[str]) -> None:
-        """The follow-ups already asked for a question (when scoring a stored session)."""
-        self._asked_text[question_id] = list(texts)
 
     # -- usage ------------------------------------------------------------------------
     def drain_usage(self) -> list[Usage]:
@@ -163,7 +155,7 @@ class LLMBrain:
     def _fall_back(self, error: LLMError, during: str) -> None:
         self.fallback_reason = str(error)
         self.on_event(
-            BrainNotice(
+            NoticeGiven(
                 f"LLM unavailable during {during} ({error}); the offline interviewer takes "
                 "over for the rest of the round",
                 fell_back=True,
@@ -172,20 +164,24 @@ class LLMBrain:
 
     # -- follow-ups -------------------------------------------------------------------
     def follow_up(
-        self, question: Question, answers: Sequence[str], asked: Sequence[str]
+        self,
+        question: Question,
+        answers: Sequence[str],
+        asked: Sequence[str],
+        *,
+        lines: Sequence[str] = (),
+        on_sentence: Callable[[str], None] | None = None,
     ) -> FollowUp | None:
         analysis = self.scorer.analyse(question, answers)
         offline = self.offline.follow_up_for(analysis, asked)
-        self.spoken_follow_up = None
         if self.fallback_reason is not None:
             return offline
-        earlier = self._asked_text.setdefault(question.id, [])
         gaps = [g.concept.name for g in analysis.unexplained()][:4]
         spec = self.scorer.rubric.round(question.round)
         messages = self.persona.follow_up_messages(
-            spec, question, self._conversation(question, answers), gaps
+            spec, question, _conversation(question, answers, lines), gaps
         )
-        speaker = _SentenceFeed(self.on_sentence, self.on_event)
+        speaker = _SentenceFeed(on_sentence, self.on_event)
         try:
             # The candidate is waiting: no retry, and the offline follow-up at once if the
             # model has not started answering within its first-words budget.
@@ -201,24 +197,24 @@ class LLMBrain:
             self._fall_back(exc, "a follow-up")
             return offline
         text = clean_follow_up(text)
-        problem = follow_up_problem(text, [question.text, *earlier])
+        problem = follow_up_problem(text, [question.text, *lines])
         if problem is not None:
             if offline is None:
-                self.on_event(BrainNotice(f"the LLM's follow-up was not used: {problem}"))
+                self.on_event(NoticeGiven(f"the LLM's follow-up was not used: {problem}"))
                 return None
             self.on_event(
-                BrainNotice(f"the LLM's follow-up was not used ({problem}); asking the rubric's")
+                NoticeGiven(f"the LLM's follow-up was not used ({problem}); asking the rubric's")
             )
-            earlier.append(offline.text)
             return offline
-        if speaker.finish(text):
-            self.spoken_follow_up = text
-        earlier.append(text)
-        return FollowUp(text, None)
+        return FollowUp(text, None, spoken=speaker.finish(text))
 
     # -- scoring ----------------------------------------------------------------------
     def score(
-        self, round_id: str, exchanges: Sequence[tuple[Question, Sequence[str]]]
+        self,
+        round_id: str,
+        exchanges: Sequence[tuple[Question, Sequence[str]]],
+        *,
+        lines: Mapping[str, Sequence[str]] | None = None,
     ) -> Scorecard:
         offline = self.scorer.score_round(round_id, exchanges, brain="offline")
         if self.fallback_reason is not None:
@@ -229,7 +225,10 @@ class LLMBrain:
             return offline
         spec = self.scorer.rubric.round(round_id)
         ids = [d.id for d in spec.dimensions]
-        conversations = [(q, self._conversation(q, answers)) for q, answers in exchanges]
+        lines = lines or {}
+        conversations = [
+            (q, _conversation(q, answers, lines.get(q.id, ()))) for q, answers in exchanges
+        ]
         messages = self.persona.scoring_messages(spec, conversations)
         fmt = scorecard_schema(ids)
         try:
@@ -262,15 +261,6 @@ class LLMBrain:
             return _with_note(offline, f"scored offline: {exc}")
         transcript = normalize(" ".join(a for _, answers in exchanges for a in answers))
         return self._checked(judgement, offline, transcript)
-
-    def _conversation(self, question: Question, answers: Sequence[str]) -> list[tuple[str, str]]:
-        asked = self._asked_text.get(question.id, [])
-        out = [("Interviewer", question.text)]
-        for i, answer in enumerate(answers):
-            if i > 0 and i - 1 < len(asked):
-                out.append(("Interviewer", asked[i - 1]))
-            out.append(("Candidate", answer))
-        return out
 
     def _checked(self, judgement: RoundJudgement, offline: Scorecard, transcript: str) -> Scorecard:
         by_id = {d.id: d for d in judgement.dimensions}
@@ -344,6 +334,18 @@ class LLMBrain:
         )
 
 
+def _conversation(
+    question: Question, answers: Sequence[str], lines: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The exchange as the model reads it: the question, then each line and its answer."""
+    out = [("Interviewer", question.text)]
+    for i, answer in enumerate(answers):
+        if i > 0 and i - 1 < len(lines):
+            out.append(("Interviewer", lines[i - 1]))
+        out.append(("Candidate", answer))
+    return out
+
+
 def _with_note(card: Scorecard, note: str) -> Scorecard:
     from dataclasses import replace
 
@@ -353,16 +355,14 @@ def _with_note(card: Scorecard, note: str) -> Scorecard:
 class _SentenceFeed:
     """Turns streamed text into events and complete sentences as soon as each one ends."""
 
-    def __init__(
-        self, on_sentence: Callable[[str], None] | None, on_event: Callable[[object], None]
-    ) -> None:
+    def __init__(self, on_sentence: Callable[[str], None] | None, on_event: Emit) -> None:
         self.on_sentence = on_sentence
         self.on_event = on_event
         self.buffer = ""
         self.spoken: list[str] = []
 
     def feed(self, delta: str) -> None:
-        self.on_event(InterviewerTyping(delta))
+        self.on_event(FollowUpStreamed(delta))
         if self.on_sentence is None:
             return
         self.buffer += delta

@@ -18,34 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from voicemock.audio.files import as_float
-from voicemock.core.models import Segment, Transcript, Word
+from voicemock.core.models import SAMPLE_RATE, Segment, Transcript, Word
 from voicemock.errors import ModelError
 
 log = logging.getLogger(__name__)
-
-# Names faster-whisper can fetch; anything else must be a local folder.
-KNOWN_MODEL_NAMES = (
-    "tiny",
-    "tiny.en",
-    "base",
-    "base.en",
-    "small",
-    "small.en",
-    "medium",
-    "medium.en",
-    "large-v1",
-    "large-v2",
-    "large-v3",
-    "large",
-    "distil-large-v2",
-    "distil-medium.en",
-    "distil-small.en",
-    "distil-large-v3",
-    "distil-large-v3.5",
-    "large-v3-turbo",
-    "turbo",
-)
 
 # The recogniser reads at most ~223 prompt tokens; stay well inside that.
 _PROMPT_CHARS = 700
@@ -83,15 +59,16 @@ def resolve_model(model: str | None) -> ModelChoice:
                 "convert it with ct2-transformers-converter or pass a model name like base.en"
             )
         return ModelChoice(str(path), str(path))
-    if model in KNOWN_MODEL_NAMES:
+    from faster_whisper.utils import available_models  # the names it can fetch
+
+    if model in available_models():
         return ModelChoice(model, model, downloads=True)
     raise ModelError(
         f"unknown model {model!r}: give a local CTranslate2 folder or one of "
-        f"{', '.join(KNOWN_MODEL_NAMES)}"
+        f"{', '.join(available_models())}"
     )
 
 
-_RATE = 16_000
 LONG_AUDIO_S = 240.0
 """Longer answers are transcribed window by window (bounded memory)."""
 WINDOW_S = 120.0
@@ -101,11 +78,11 @@ _CUT_SEARCH_S = 20.0
 def window_end(audio: np.ndarray, start: int) -> int:
     """Where the window from ``start`` ends: the quietest 100 ms in its last 20 s, so a cut
     falls in a pause, not in a word."""
-    end = start + int(WINDOW_S * _RATE)
+    end = start + int(WINDOW_S * SAMPLE_RATE)
     if end >= audio.size:
         return int(audio.size)
-    hop = _RATE // 10
-    search = audio[end - int(_CUT_SEARCH_S * _RATE) : end].astype(np.float32)
+    hop = SAMPLE_RATE // 10
+    search = audio[end - int(_CUT_SEARCH_S * SAMPLE_RATE) : end].astype(np.float32)
     frames = search[: search.size // hop * hop].reshape(-1, hop)
     quietest = int(np.argmin(np.einsum("ij,ij->i", frames, frames)))
     return end - search.size + quietest * hop + hop // 2
@@ -179,8 +156,16 @@ def _is_hallucination(seg: Any) -> bool:
     return bool(seg.avg_logprob < -0.5 or stock in _STOCK_PHRASES)
 
 
+def _float32(audio: np.ndarray) -> np.ndarray:
+    """16-bit samples (a replayed file is kept that way: half the memory) as the model's
+    float32; float32 as it is."""
+    if audio.dtype == np.float32:
+        return audio
+    return np.multiply(audio, np.float32(1 / 32768.0), dtype=np.float32)
+
+
 class WhisperTranscriber:
-    """Implements :class:`~voicemock.core.ports.Transcriber` with faster-whisper."""
+    """Implements :class:`~voicemock.round.ports.Transcriber` with faster-whisper."""
 
     def __init__(
         self,
@@ -200,8 +185,13 @@ class WhisperTranscriber:
         self._lock = threading.Lock()
 
     @property
-    def loaded(self) -> bool:
-        return self._model is not None
+    def label(self) -> str:
+        return self.choice.label
+
+    @staticmethod
+    def prompt_for(line: str, terms: Sequence[str]) -> str:
+        """The prompt for an answer to ``line``: see :func:`build_prompt`."""
+        return build_prompt(line, terms)
 
     def load(self) -> None:
         """Load and warm up the model (idempotent, thread-safe)."""
@@ -229,7 +219,7 @@ class WhisperTranscriber:
                 ) from None
             # One short pass pages the weights in and builds the kernels, so the first real
             # answer is not the slow one.
-            warm = np.zeros(16_000, dtype=np.float32)
+            warm = np.zeros(SAMPLE_RATE, dtype=np.float32)
             segments, _ = model.transcribe(warm, language=self._language(model), beam_size=1)
             for _ in segments:
                 pass
@@ -253,9 +243,9 @@ class WhisperTranscriber:
         covers what it would have caught.
         """
         if isinstance(audio, np.ndarray):
-            if audio.size > LONG_AUDIO_S * _RATE and not fast:
+            if audio.size > LONG_AUDIO_S * SAMPLE_RATE and not fast:
                 return self._transcribe_windows(audio, prompt)
-            audio = as_float(audio)
+            audio = _float32(audio)
         return self._transcribe_once(audio, prompt, fast)
 
     def _transcribe_windows(self, audio: np.ndarray, prompt: str) -> Transcript:
@@ -265,11 +255,11 @@ class WhisperTranscriber:
             end = window_end(audio, start)
             before = " ".join(s.text for s in segments[-8:])
             primed = f"{prompt} {' '.join(before.split()[-40:])}".strip()
-            part = self._transcribe_once(as_float(audio[start:end]), primed, False)
-            offset = start / _RATE
+            part = self._transcribe_once(_float32(audio[start:end]), primed, False)
+            offset = start / SAMPLE_RATE
             segments += [s.shifted(offset) for s in part.segments]
             start = end
-        return Transcript(segments=tuple(segments), duration=audio.size / _RATE)
+        return Transcript(segments=tuple(segments), duration=audio.size / SAMPLE_RATE)
 
     def _transcribe_once(self, audio: Any, prompt: str, fast: bool) -> Transcript:
         self.load()

@@ -1,8 +1,8 @@
-"""Spoken interviewer lines: pyttsx3 renders each line to a cached WAV, sounddevice plays it.
+"""Spoken interviewer lines: pyttsx3 renders each line to a cached WAV.
 
 Rendering runs on one worker thread (the speech engine is not thread-safe), so the
-next line can be rendered while the candidate is still answering. If rendering or
-playback fails the caller shows the line as text; the round goes on.
+next line can be rendered while the candidate is still answering. If rendering
+fails the caller shows the line as text; the round goes on.
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from voicemock.errors import VoicemockError
 
@@ -23,24 +20,18 @@ log = logging.getLogger(__name__)
 
 
 class SpeechError(VoicemockError):
-    """The line could not be rendered or played; show it as text instead."""
+    """The line could not be rendered; show it as text instead."""
 
 
 class Speaker:
-    """Renders (cached by text, voice and rate) and plays interviewer lines."""
+    """Renders interviewer lines to WAV files, cached by text, voice and rate."""
 
     def __init__(
-        self,
-        cache_dir: Path,
-        *,
-        voice: str | None = None,
-        rate: int | None = None,
-        output_device: int | None = None,
+        self, cache_dir: Path, *, voice: str | None = None, rate: int | None = None
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.voice = voice
         self.rate = rate
-        self.output_device = output_device
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
         self._engine: Any = None
         self._lock = threading.Lock()
@@ -101,41 +92,6 @@ class Speaker:
         """Start rendering ``text`` in the background; the future resolves to the WAV path."""
         return self._pool.submit(self._render_now, text)
 
-    def play(self, path: Path) -> float:
-        """Play a rendered line to the end; returns the monotonic time playback started."""
-        from faster_whisper.audio import decode_audio
-
-        from voicemock.audio.devices import sounddevice
-
-        sd = sounddevice()
-        audio = decode_audio(str(path), sampling_rate=22_050)
-        try:
-            started = time.monotonic()
-            sd.play(np.asarray(audio, dtype=np.float32), 22_050, device=self.output_device)
-            sd.wait()
-        except sd.PortAudioError as exc:
-            raise SpeechError(f"cannot play audio ({exc})") from None
-        return started
-
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-class InterviewerVoice:
-    """Says a line: renders it (cached), mutes the microphone, plays it, unmutes."""
-
-    def __init__(self, speaker: Speaker, mic: Any = None) -> None:
-        self.speaker = speaker
-        self.mic = mic
-
-    def say(self, text: str) -> float:
-        path = self.speaker.render(text).result()
-        if self.mic is not None:
-            self.mic.muted.set()
-        try:
-            return self.speaker.play(path)
-        finally:
-            if self.mic is not None:
-                # Half duplex: what the microphone heard while the interviewer spoke is dropped.
-                self.mic.drain()
-                self.mic.muted.clear()
+        """Stop the rendering worker (a line being rendered is finished first)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -206,7 +206,7 @@ class HomeScreen(Screen[None]):
         """The round as chosen on screen; raises ValueError with what to fix."""
         import random
 
-        from voicemock.launch import PracticePlan
+        from voicemock.round.wiring import PracticePlan
 
         round_id = self.round_id
         select = self.query_one("#question", Select)

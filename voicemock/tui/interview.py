@@ -19,29 +19,30 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
-from voicemock.core.events import (
+from voicemock.core.report import delivery_summary
+from voicemock.round.events import (
+    AnswerStarted,
     AnswerTranscribed,
-    BrainNotice,
+    FilesLeftOver,
     FollowUpAsked,
-    InterviewerTyping,
+    FollowUpStreamed,
+    ListeningStarted,
+    MicrophoneOpened,
+    ModelLoaded,
+    ModelLoadStarted,
+    NothingHeard,
+    NoticeGiven,
+    PromptRepeated,
     QuestionAsked,
     RoundEndedEarly,
-)
-from voicemock.core.report import delivery_summary
-from voicemock.launch import MicrophoneOpened, ModelLoading, ModelReady
-from voicemock.live import Listening, SegmentTranscribed
-from voicemock.practice import (
-    AnswerStarted,
-    FilesLeftOver,
-    NothingHeard,
-    PromptRepeated,
-    RoundControl,
     ScorecardSaved,
+    SegmentTranscribed,
     SessionOpened,
-    Speaking,
-    SpeechUnavailable,
+    SpeechFailed,
+    SpeechStarted,
     TurnSaved,
 )
+from voicemock.round.runner import RoundControl
 from voicemock.tui.widgets import ChatLine, LevelMeter, clock, markup
 
 
@@ -125,13 +126,13 @@ class InterviewScreen(Screen[None]):
 
     # -- the worker -------------------------------------------------------------------
     def _run_round(self) -> str:
-        from voicemock.launch import load_transcriber, run_practice
+        from voicemock.round.wiring import load_transcriber, run_practice
 
         app: Any = self.app
         if app.transcriber is None:
             app.transcriber = load_transcriber(app.settings, self._post)
         else:
-            self._post(ModelReady(app.transcriber.choice.label, 0.0))
+            self._post(ModelLoaded(app.transcriber.label, 0.0))
         try:
             return run_practice(
                 self.plan,
@@ -242,10 +243,10 @@ class InterviewScreen(Screen[None]):
 
     def show(self, event: object) -> None:
         """Render one event from the round."""
-        if isinstance(event, ModelLoading):
+        if isinstance(event, ModelLoadStarted):
             self._set("model", "loading")
             self.notify(f"Loading speech model {event.label}…", timeout=4)
-        elif isinstance(event, ModelReady):
+        elif isinstance(event, ModelLoaded):
             self._set("model", "ready")
             self.query_one("#loading").display = False
         elif isinstance(event, SessionOpened):
@@ -267,7 +268,7 @@ class InterviewScreen(Screen[None]):
                 )
             )
             self._chat("interviewer", q.text)
-        elif isinstance(event, InterviewerTyping):
+        elif isinstance(event, FollowUpStreamed):
             self._set("brain", "writing")
             if self._typing is None:
                 self._typing = self._chat("interviewer", "")
@@ -285,10 +286,10 @@ class InterviewScreen(Screen[None]):
                 self._chat("interviewer", event.prompt.text)
             self._states["brain"] = self.app.settings.brain  # type: ignore[attr-defined]
             self._render_states()
-        elif isinstance(event, Speaking):
+        elif isinstance(event, SpeechStarted):
             self.query_one("#speaking", Static).update("🔊 speaking")
             self._set("input", "muted")
-        elif isinstance(event, Listening):
+        elif isinstance(event, ListeningStarted):
             self.query_one("#speaking", Static).update("")
             self._set("input", "listening")
             self.query_one("#partial", Static).update("")
@@ -321,12 +322,12 @@ class InterviewScreen(Screen[None]):
         elif isinstance(event, PromptRepeated):
             self.query_one("#partial", Static).update("")
             self._chat("notice", "Asked again; the answer so far is set aside (its audio is kept).")
-        elif isinstance(event, BrainNotice):
+        elif isinstance(event, NoticeGiven):
             if event.fell_back:
                 self._set("brain", "offline (fallback)")
             self.notify(event.message, title="Interviewer", severity="warning", timeout=8)
             self._chat("notice", event.message)
-        elif isinstance(event, SpeechUnavailable):
+        elif isinstance(event, SpeechFailed):
             self.notify(f"{event.reason}; questions are shown as text.", severity="warning")
         elif isinstance(event, RoundEndedEarly):
             self._chat("notice", event.reason)

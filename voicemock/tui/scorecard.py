@@ -74,7 +74,7 @@ class ProgressPanel(Vertical):
         self.round_id = round_id
 
     def compose(self) -> ComposeResult:
-        from voicemock.review import load_progress
+        from voicemock.history import load_progress
 
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             result = load_progress(store, self.round_id)

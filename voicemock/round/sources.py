@@ -1,69 +1,91 @@
-"""Spoken answers from a microphone: endpointing while recording, transcription while speaking.
+"""Where a round's answers come from: recorded files, or the microphone.
 
-Each 32 ms frame goes to the WAV on disk, then to the streaming VAD. When a stretch
-of speech closes at a pause it is transcribed at once on a background worker, so
-when the answer ends (Enter, a long silence, or the time limit) only the tail is
-left to transcribe.
+Replayed files are written to the turn's WAV and transcribed whole. Spoken answers
+are endpointed while they are recorded: each 32 ms frame goes to the WAV on disk,
+then to the streaming VAD; when a stretch of speech closes at a pause it is
+transcribed at once on a background worker, so when the answer ends (Enter, a long
+silence, or the time limit) only the tail is left to transcribe.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from voicemock.audio.devices import NO_DEVICE_HINT, AudioDeviceError
+from voicemock.audio.files import FileSource
 from voicemock.audio.mic import MicSource
 from voicemock.audio.vad import FRAME, AnswerEnded, Endpointer, SpeechClosed, StreamingVad
 from voicemock.audio.wav import WavWriter
-from voicemock.core.models import Segment, Transcript
-from voicemock.core.ports import Transcriber
+from voicemock.core.models import SAMPLE_RATE, Segment, Transcript
+from voicemock.errors import AudioInputError
+from voicemock.round.events import (
+    AnswerStarted,
+    Emit,
+    ListeningStarted,
+    Prompt,
+    SegmentTranscribed,
+    ignore,
+)
+from voicemock.round.ports import CapturedAnswer, Transcriber
 
-SAMPLE_RATE = 16_000
 STALL_S = 3.0  # no audio at all for this long means the device is gone
 
 
-@dataclass
-class CapturedAnswer:
-    """One answer as captured: the audio, what was said, and when things happened."""
+class ReplayAnswers:
+    """Answers from files, in order; each file is transcribed whole."""
 
-    audio: np.ndarray
-    transcript: Transcript
-    source: str
-    speech_spans: list[tuple[float, float]] | None = None
-    latency: dict[str, Any] = field(default_factory=dict)
-    ended_at: float = 0.0  # monotonic time the answer ended
-    heard: bool = True
+    def __init__(
+        self,
+        sources: Iterable[FileSource],
+        transcriber: Transcriber,
+        emit: Emit = ignore,
+    ) -> None:
+        self._sources: Iterator[FileSource] = iter(sources)
+        self.transcriber = transcriber
+        self.emit = emit
 
+    def next_answer(
+        self, prompt: Prompt, text_prompt: str, wav_path: Path
+    ) -> CapturedAnswer | None:
+        source = next(self._sources, None)
+        if source is None:
+            return None
+        self.emit(AnswerStarted(prompt, source.name, source.duration))
+        t0 = time.perf_counter()
+        # Written chunk by chunk so that whatever was read survives a crash.
+        with WavWriter(wav_path) as wav:
+            for chunk in source.frames():
+                wav.write(chunk)
+        audio = source.pcm  # long answers are read window by window, as float32
+        t1 = time.perf_counter()
+        transcript = self.transcriber.transcribe(audio, prompt=text_prompt)
+        t2 = time.perf_counter()
+        if transcript.is_empty:
+            raise AudioInputError(source.path, "no words were recognised in the answer")
+        return CapturedAnswer(
+            audio=audio,
+            transcript=transcript,
+            source=str(source.path),
+            speech_spans=source.speech_spans,
+            latency={"capture_s": round(t1 - t0, 4), "transcribe_s": round(t2 - t1, 4)},
+            ended_at=time.monotonic(),
+        )
 
-@dataclass(frozen=True)
-class Listening:
-    """The microphone is open for an answer."""
-
-    end_silence_s: float
-    max_answer_s: float
-
-
-@dataclass(frozen=True)
-class SegmentTranscribed:
-    """A stretch of the answer was transcribed while the candidate kept talking."""
-
-    text: str
-    start: float
-    end: float
+    def leftover(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self._sources)
 
 
 class _Growing:
     """An append-only sample buffer with amortised doubling (no quadratic re-copying)."""
 
     def __init__(self) -> None:
-        self._data = np.zeros(16_000 * 30, dtype=np.float32)
+        self._data = np.zeros(SAMPLE_RATE * 30, dtype=np.float32)
         self.size = 0
 
     def append(self, chunk: np.ndarray) -> None:
@@ -90,7 +112,7 @@ class LiveAnswers:
         end_silence_s: float = 4.0,
         max_answer_s: float = 300.0,
         finish: threading.Event | None = None,
-        emit: Callable[[Any], None] = lambda event: None,
+        emit: Emit = ignore,
     ) -> None:
         self.mic = mic
         self.transcriber = transcriber
@@ -104,7 +126,7 @@ class LiveAnswers:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def next_answer(self, prompt: Any, text_prompt: str, wav_path: Path) -> CapturedAnswer:
+    def next_answer(self, prompt: Prompt, text_prompt: str, wav_path: Path) -> CapturedAnswer:
         """The answer to ``prompt`` (the microphone never runs out of answers)."""
         return self.capture(text_prompt, wav_path)
 
@@ -151,7 +173,7 @@ class LiveAnswers:
             segment_audio = full.view(closed.start, closed.end).copy()
             futures.append(self._pool.submit(transcribe, closed.start, segment_audio))
 
-        self.emit(Listening(self.end_silence_s, self.max_answer_s))
+        self.emit(ListeningStarted(self.end_silence_s, self.max_answer_s))
         reason = "key"
         started = last_audio = time.monotonic()
         with WavWriter(wav_path) as wav:

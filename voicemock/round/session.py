@@ -6,11 +6,13 @@ the caller's business, so live and replay sessions run the same machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from enum import Enum
+from collections.abc import Callable, Sequence
+from enum import Enum, StrEnum
 
 from voicemock.core.bank import Question
-from voicemock.core.events import (
+from voicemock.core.models import Transcript
+from voicemock.core.scoring import Scorecard
+from voicemock.round.events import (
     AnswerTranscribed,
     Event,
     FollowUpAsked,
@@ -20,15 +22,24 @@ from voicemock.core.events import (
     RoundScored,
     RoundStarted,
 )
-from voicemock.core.models import Transcript
-from voicemock.core.ports import Brain
-from voicemock.core.scoring import Scorecard
+from voicemock.round.ports import Brain
 
 
 class Phase(Enum):
     READY = "ready"
     AWAITING_ANSWER = "awaiting_answer"
     FINISHED = "finished"
+
+
+class Then(StrEnum):
+    """What follows an answer."""
+
+    CONTINUE = "continue"
+    """A follow-up, or the next question."""
+    NEXT = "next"
+    """The next question without follow-ups: the candidate skipped ahead."""
+    STAY = "stay"
+    """Nothing: the caller is about to end the round."""
 
 
 class SessionStateError(RuntimeError):
@@ -59,6 +70,7 @@ class InterviewSession:
         self._index = -1
         self._answers: list[list[str]] = []
         self._asked: list[list[str]] = []
+        self._lines: list[list[str]] = []
         self._recorded = False
 
     @property
@@ -71,7 +83,12 @@ class InterviewSession:
             raise SessionStateError("the session has already started")
         return [RoundStarted(self.round_id, tuple(q.id for q in self.questions)), *self._next()]
 
-    def answer(self, transcript: Transcript, *, then: str = "continue") -> list[Event]:
+    @property
+    def lines(self) -> dict[str, list[str]]:
+        """The follow-up lines asked so far, by question id."""
+        return {q.id: lines for q, lines in zip(self.questions, self._lines, strict=False)}
+
+    def answer(self, transcript: Transcript, *, then: str = Then.CONTINUE) -> list[Event]:
         """Record the answer to the current prompt and move on (``record`` + ``advance``)."""
         return [*self.record(transcript), *self.advance(then)]
 
@@ -89,24 +106,35 @@ class InterviewSession:
         self._recorded = True
         return [AnswerTranscribed(self.current, transcript)]
 
-    def advance(self, then: str = "continue") -> list[Event]:
-        """After an answer: ``then`` is "continue" (a follow-up or the next question),
-        "next" (the next question without follow-ups: the candidate skipped ahead) or
-        "stay" (nothing: the caller is about to end the round)."""
-        if then not in {"continue", "next", "stay"}:
+    def advance(
+        self, then: str = Then.CONTINUE, *, on_sentence: Callable[[str], None] | None = None
+    ) -> list[Event]:
+        """After an answer, do what ``then`` (a :class:`Then`) says. ``on_sentence`` goes to
+        the brain: it receives a follow-up sentence by sentence while it is written."""
+        if then not in set(Then):
             raise ValueError(f"unknown then={then!r}")
         if not self._recorded or self.current is None:
             raise SessionStateError("record an answer before moving on")
         self._recorded = False
-        if then == "stay":
+        if then == Then.STAY:
             return []
         prompt = self.current
         asked = self._asked[self._index]
-        if then == "continue" and len(asked) < self.max_follow_ups:
-            follow = self.brain.follow_up(prompt.question, self._answers[self._index], asked)
+        if then == Then.CONTINUE and len(asked) < self.max_follow_ups:
+            lines = self._lines[self._index]
+            follow = self.brain.follow_up(
+                prompt.question,
+                self._answers[self._index],
+                asked,
+                lines=tuple(lines),
+                on_sentence=on_sentence,
+            )
             if follow is not None:
                 asked.append(follow.concept_id or follow.text)
-                self.current = Prompt("follow_up", follow.text, prompt.question, follow.concept_id)
+                lines.append(follow.text)
+                self.current = Prompt(
+                    "follow_up", follow.text, prompt.question, follow.concept_id, follow.spoken
+                )
                 return [FollowUpAsked(self.current, len(asked))]
         return self._next()
 
@@ -130,6 +158,7 @@ class InterviewSession:
         question = self.questions[self._index]
         self._answers.append([])
         self._asked.append([])
+        self._lines.append([])
         self.current = Prompt("question", question.text, question)
         self.phase = Phase.AWAITING_ANSWER
         return [QuestionAsked(self.current, self._index + 1, len(self.questions))]
@@ -138,5 +167,5 @@ class InterviewSession:
         self._recorded = False
         self.phase = Phase.FINISHED
         self.current = None
-        self.scorecard = self.brain.score(self.round_id, self.exchanges)
+        self.scorecard = self.brain.score(self.round_id, self.exchanges, lines=self.lines)
         return [RoundScored(self.scorecard)]

@@ -7,11 +7,11 @@ from typing import Any
 from voicemock import resources
 from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery
-from voicemock.core.ports import Brain
 from voicemock.core.progress import Progress, ScoredSession, progress
 from voicemock.core.scoring import infer_question
 from voicemock.errors import VoicemockError
-from voicemock.practice import scorecard_with_delivery
+from voicemock.round.ports import Brain
+from voicemock.round.runner import scorecard_with_delivery
 from voicemock.store import Store
 
 
@@ -44,20 +44,14 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any]
     session = store.get_session(session_id)
     if not session["turns"]:
         raise VoicemockError(f"session {session['id']} has no answers to score")
-    remember = getattr(brain, "remember_follow_ups", None)
-    if remember is not None:  # an LLM scorer sees the follow-ups the candidate answered
-        for question_id in dict.fromkeys(t["question_id"] for t in session["turns"]):
-            remember(
-                question_id,
-                [t["prompt"] for t in session["turns"]
-                 if t["question_id"] == question_id and t["kind"] == "follow_up"],
-            )  # fmt: skip
+    lines: dict[str, list[str]] = {}  # the follow-ups the candidate answered, by question
+    for turn in session["turns"]:
+        if turn["kind"] == "follow_up":
+            lines.setdefault(turn["question_id"], []).append(turn["prompt"])
     try:
-        card = brain.score(session["round"], _exchanges(session)).to_dict()
+        card = brain.score(session["round"], _exchanges(session), lines=lines).to_dict()
     finally:
-        drain = getattr(brain, "drain_usage", None)
-        if drain is not None:
-            store.add_llm_calls(session["id"], [u.to_dict() for u in drain()])
+        store.add_llm_calls(session["id"], [u.to_dict() for u in brain.drain_usage()])
     deliveries = [Delivery.from_dict(t["delivery"]) for t in session["turns"] if t["delivery"]]
     card = scorecard_with_delivery(card, deliveries, resources.delivery_config().pace_wpm)
     store.save_scorecard(session["id"], card)

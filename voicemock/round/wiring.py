@@ -1,0 +1,208 @@
+"""Everything a practice round needs, wired together once for every frontend.
+
+The command line and the full-screen app both describe a round as a
+:class:`PracticePlan` and call :func:`run_practice`; it checks the inputs before
+anything is stored, loads the speech model, opens the microphone and the voice,
+builds the interviewer brain and runs the round, reporting progress as events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicemock.core.bank import Question
+from voicemock.round.events import (
+    Emit,
+    MicrophoneOpened,
+    ModelLoaded,
+    ModelLoadStarted,
+    NoticeGiven,
+)
+from voicemock.round.ports import Brain, Transcriber
+from voicemock.round.runner import RoundControl, RoundRunner
+from voicemock.store import Store
+
+
+@dataclass(frozen=True)
+class PracticePlan:
+    """One round as the candidate chose it."""
+
+    round_id: str
+    questions: Sequence[Question]
+    replay: Sequence[Path] = ()
+    mic: bool = False
+    input_device: str | None = None
+    output_device: str | None = None
+    end_silence: float = 4.0
+    max_answer: float = 240.0
+    tts_voice: str | None = None
+    tts_rate: int | None = None
+    no_speech: bool = False
+    question_text: str | None = None
+
+    @property
+    def mode(self) -> str:
+        return "live" if self.mic else "replay"
+
+
+def make_brain(settings: Any, emit: Emit) -> tuple[Brain, dict[str, Any]]:
+    """The interviewer brain the settings ask for, and what to store about it (never the key).
+
+    An LLM endpoint that cannot even list its models at the start is a notice, not an
+    error: the round runs with the offline brain.
+    """
+    from voicemock import resources
+    from voicemock.core.brain import OfflineBrain
+
+    scorer = resources.scorer()
+    if settings.brain != "llm":
+        return OfflineBrain(scorer), {}
+    from voicemock.llm import ChatClient, LLMError, resolve_llm_config
+    from voicemock.llm.brain import LLMBrain
+
+    config = resolve_llm_config(
+        settings.llm_model,
+        settings.llm_base_url,
+        settings.llm_timeout,
+        settings.llm_retries,
+        first_words_s=settings.llm_first_words,
+    )
+    client = ChatClient(config, on_retry=lambda m: emit(NoticeGiven(f"LLM: {m}")))
+    try:
+        client.choose_model()
+    except LLMError as exc:
+        emit(
+            NoticeGiven(
+                f"LLM unavailable ({exc}); the offline interviewer runs this round", fell_back=True
+            )
+        )
+        return OfflineBrain(scorer), {"llm_endpoint": config.endpoint, "llm_error": str(exc)}
+    return LLMBrain(client, resources.persona(), scorer, on_event=emit), client.config.public()
+
+
+def load_transcriber(settings: Any, emit: Emit) -> Transcriber:
+    from voicemock.stt import WhisperTranscriber
+
+    transcriber = WhisperTranscriber(
+        settings.model,
+        threads=settings.cpu_threads or None,
+        on_notice=lambda m: emit(NoticeGiven(m)),
+    )
+    emit(ModelLoadStarted(transcriber.label))
+    started = time.perf_counter()
+    transcriber.load()
+    emit(ModelLoaded(transcriber.label, time.perf_counter() - started))
+    return transcriber
+
+
+class InterviewerVoice:
+    """Says a line: renders it (cached), mutes the microphone, plays it, unmutes."""
+
+    def __init__(self, speaker: Any, mic: Any = None, output_device: int | None = None) -> None:
+        self.speaker = speaker
+        self.mic = mic
+        self.output_device = output_device
+
+    def say(self, text: str) -> float:
+        from voicemock.audio.playback import play_line
+
+        path = self.speaker.render(text).result()
+        if self.mic is not None:
+            self.mic.muted.set()
+        try:
+            return play_line(path, self.output_device)
+        finally:
+            if self.mic is not None:
+                # Half duplex: what the microphone heard while the interviewer spoke is dropped.
+                self.mic.drain()
+                self.mic.muted.clear()
+
+
+def run_practice(
+    plan: PracticePlan,
+    settings: Any,
+    emit: Emit,
+    *,
+    control: RoundControl | None = None,
+    transcriber: Transcriber | None = None,
+) -> str:
+    """Run the round and return its session id; the session is stored whatever happens.
+
+    Every input is checked before anything is stored: a bad file or a missing
+    microphone fails the call, not the round.
+    """
+    from voicemock import resources
+    from voicemock.audio.files import FileSource
+
+    control = control or RoundControl()
+    sources = [FileSource(path, max_seconds=settings.max_file_answer) for path in plan.replay]
+    with contextlib.ExitStack() as stack:
+        microphone = None
+        if plan.mic:
+            from voicemock.audio.devices import resolve_device
+            from voicemock.audio.mic import MicSource
+
+            microphone = MicSource(resolve_device(plan.input_device, "input"))
+            microphone.start()
+            stack.callback(microphone.close)
+        brain, brain_settings = make_brain(settings, emit)
+        if transcriber is None:
+            transcriber = load_transcriber(settings, emit)
+        store = stack.enter_context(Store(settings.resolved_data_dir))
+        voice = None
+        answers: Any = sources
+        if microphone is not None:
+            from voicemock.round.sources import LiveAnswers
+            from voicemock.tts import Speaker
+
+            emit(MicrophoneOpened(microphone.device_name, lambda: microphone.level))
+            if not plan.no_speech:
+                speaker = Speaker(
+                    settings.resolved_data_dir / "tts-cache",
+                    voice=plan.tts_voice,
+                    rate=plan.tts_rate,
+                )
+                stack.callback(speaker.close)
+                output = resolve_device(plan.output_device, "output")
+                voice = InterviewerVoice(speaker, microphone, output)
+            answers = LiveAnswers(
+                microphone,
+                transcriber,
+                end_silence_s=plan.end_silence,
+                max_answer_s=plan.max_answer,
+                finish=control.finish,
+                emit=emit,
+            )
+            stack.callback(answers.close)
+        runner = RoundRunner(
+            store,
+            transcriber,
+            brain,
+            resources.vocabulary(),
+            on_event=emit,
+            max_follow_ups=settings.max_follow_ups,
+            meter=resources.delivery_meter(settings.pause_threshold),
+            voice=voice,
+            control=control,
+        )
+        run_settings: dict[str, Any] = {
+            "model": transcriber.label,
+            "max_follow_ups": settings.max_follow_ups,
+        } | brain_settings
+        if plan.mic:
+            run_settings |= {"end_silence_s": plan.end_silence, "max_answer_s": plan.max_answer}
+        if plan.question_text:
+            run_settings["question_text"] = plan.question_text
+        return runner.run(
+            plan.round_id,
+            plan.questions,
+            answers,
+            mode=plan.mode,
+            settings=run_settings,
+            expected_words=resources.rubric().round(plan.round_id).answer_words,
+        )
