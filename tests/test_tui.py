@@ -14,8 +14,9 @@ from voicemock.store import Store
 from voicemock.tui.app import VoicemockApp
 from voicemock.tui.home import HomeScreen
 from voicemock.tui.interview import ErrorModal, InterviewScreen
-from voicemock.tui.review import ProgressScreen, ReviewScreen
+from voicemock.tui.progress import ProgressScreen
 from voicemock.tui.scorecard import ScorecardScreen
+from voicemock.tui.sessions import ReviewScreen
 from voicemock.tui.widgets import ChatLine
 
 from . import terminal
@@ -99,6 +100,14 @@ async def test_a_replayed_round_from_home_to_scorecard_to_review(tmp_path, trans
             "candidate",
         ]
         assert "read committed" in lines[1][1]
+        # Each answer's delivery note is right under that answer, the last one included.
+        answered = [i for i, (who, _) in enumerate(lines) if who == "candidate"]
+        notes = [lines[i + 1][1] if i + 1 < len(lines) else "" for i in answered]
+        assert [n.split(" · ")[0] for n in notes] == [
+            "turn 1 saved",
+            "turn 2 saved",
+            "turn 3 saved",
+        ]
         card = app.screen
         verdict = str(card.query_one("#verdict", Static).content)
         assert "overall" in verdict and "technical" in verdict

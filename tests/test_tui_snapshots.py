@@ -18,6 +18,7 @@ from voicemock.round.events import (
     ModelLoaded,
     Prompt,
     QuestionAsked,
+    RoundStarted,
     SessionOpened,
     SpeechStarted,
     TurnSaved,
@@ -25,8 +26,9 @@ from voicemock.round.events import (
 from voicemock.round.wiring import PracticePlan
 from voicemock.tui.app import VoicemockApp
 from voicemock.tui.interview import InterviewScreen
-from voicemock.tui.review import ProgressScreen, ReviewScreen
+from voicemock.tui.progress import ProgressScreen
 from voicemock.tui.scorecard import ScorecardScreen
+from voicemock.tui.sessions import ReviewScreen
 
 from .tui_data import ANSWERS, QUESTION, fill, timed
 
@@ -58,19 +60,25 @@ def test_interview(snap_compare, app, size):
     async def run_before(pilot) -> None:
         screen = InterviewScreen(plan, autostart=False)
         await pilot.app.push_screen(screen)
-        delivery = resources.delivery_meter().measure(timed(ANSWERS[0]))
+        meter = resources.delivery_meter()
+        session = "20261120-090001-0a00"
+        # The order a round reports in: each answer, then (once the brain has decided on the
+        # next line, which may already be streaming) its saved turn with the delivery note.
         for event in (
             ModelLoaded("tiny.en (bundled)", 0.8),
-            SessionOpened("20261120-090001-0a00", Path("/data")),
+            SessionOpened(session, Path("/data")),
+            RoundStarted("technical", (question.id,)),
             QuestionAsked(first, 1, 1),
             SpeechStarted(question.text),
-            TurnSaved("20261120-090001-0a00", 1, Path("/data/turn-01.wav"), {}, delivery.to_dict()),
             AnswerTranscribed(first, timed(ANSWERS[0])),
+            TurnSaved(session, 1, Path("/t1.wav"), {}, meter.measure(timed(ANSWERS[0])).to_dict()),
             FollowUpAsked(follow, 1),
             AnswerTranscribed(follow, timed(ANSWERS[1])),
-            FollowUpStreamed("Understood. And when the producer retries after a "),
+            FollowUpStreamed("Understood. And when the producer "),
+            FollowUpStreamed("retries after a "),
+            TurnSaved(session, 2, Path("/t2.wav"), {}, meter.measure(timed(ANSWERS[1])).to_dict()),
         ):
-            screen.show(event)
+            screen._post(event)  # as the round's thread delivers them: Textual messages
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

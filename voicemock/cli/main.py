@@ -73,12 +73,12 @@ def _known_cause(exc: BaseException) -> str | None:
     """One line for failures of the machine rather than of voicemock: a full disk, a damaged
     database, a file that cannot be written."""
     import errno
-    import sqlite3
 
-    if isinstance(exc, sqlite3.Error):
-        from voicemock.store.db import explain_sqlite_error
+    from voicemock.store.db import explain_database_error
 
-        return explain_sqlite_error(exc, None)
+    database = explain_database_error(exc)
+    if database is not None:
+        return database
     if isinstance(exc, OSError) and exc.errno is not None:
         where = f"{exc.filename}: " if exc.filename else ""
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):

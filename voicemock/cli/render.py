@@ -3,20 +3,54 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from voicemock.core.report import bar, delivery_summary, incorrect_line
 from voicemock.round.events import (
+    AnswerStarted,
     AnswerTranscribed,
+    Event,
+    FilesLeftOver,
     FollowUpAsked,
+    FollowUpStreamed,
+    ListeningStarted,
+    MicrophoneOpened,
+    ModelLoaded,
+    ModelLoadStarted,
+    NothingHeard,
     NoticeGiven,
+    PromptRepeated,
     QuestionAsked,
     RoundEndedEarly,
+    RoundScored,
+    RoundStarted,
+    ScorecardSaved,
+    SegmentTranscribed,
+    SessionClosed,
+    SessionOpened,
+    SpeechFailed,
+    SpeechStarted,
+    TurnSaved,
 )
 
 WIDTH = 88
+
+NOT_PRINTED: frozenset[type] = frozenset(
+    {
+        ModelLoaded,  # the next line shows that it is ready
+        MicrophoneOpened,
+        RoundStarted,
+        FollowUpStreamed,  # the checked follow-up is printed whole
+        SpeechStarted,  # the line is printed as text anyway
+        PromptRepeated,
+        RoundScored,  # printed once stored, with the delivery figures (ScorecardSaved)
+        SessionClosed,
+    }
+)
+"""Events the plain terminal does not print."""
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -32,76 +66,77 @@ class HeadlessRenderer:
     def echo(self, text: str = "", **style: Any) -> None:
         click.secho(text, err=self.err, **style)
 
-    def __call__(self, event: object) -> None:
-        from voicemock.round.events import (
-            AnswerStarted,
-            FilesLeftOver,
-            ListeningStarted,
-            ModelLoadStarted,
-            NothingHeard,
-            ScorecardSaved,
-            SegmentTranscribed,
-            SessionOpened,
-            SpeechFailed,
-            TurnSaved,
-        )
+    def __call__(self, event: Event) -> None:
+        handler = self.routes().get(type(event))
+        if handler is not None:
+            handler(event)
 
-        if isinstance(event, ModelLoadStarted):
-            self.echo(f"Loading speech model {event.label} …", dim=True)
-        elif isinstance(event, SessionOpened):
-            self.echo(f"Session {event.session_id} (stored in {event.data_dir})", dim=True)
-        elif isinstance(event, QuestionAsked):
-            q = event.prompt.question
-            self.echo()
-            self.echo(f"Question {event.number}/{event.total}  [{q.id}]", bold=True)
-            self.echo("Interviewer:", fg="cyan", bold=True)
-            self.echo(_wrap(event.prompt.text))
-        elif isinstance(event, FollowUpAsked):
-            self.echo(f"Interviewer (follow-up {event.number}):", fg="cyan", bold=True)
-            self.echo(_wrap(event.prompt.text))
-        elif isinstance(event, AnswerStarted):
-            self.echo(f"  … transcribing {event.source} ({event.duration:.1f} s)", dim=True)
-        elif isinstance(event, AnswerTranscribed):
-            self.echo("You:", fg="green", bold=True)
-            self.echo(_wrap(event.transcript.text))
-        elif isinstance(event, TurnSaved):
-            lat = event.latency
-            if "end_to_transcript_s" in lat:
-                timing = (
-                    f"final transcript {lat['end_to_transcript_s']:.2f} s after the answer ended"
-                )
-            else:
-                timing = f"transcribed in {lat.get('transcribe_s', 0):.2f} s"
-            self.echo(
-                f"  saved turn {event.index} · {lat.get('audio_s', 0):.1f} s of audio · {timing}",
-                dim=True,
-            )
-            if event.delivery:
-                self.echo(f"  delivery: {delivery_summary(event.delivery)}", dim=True)
-        elif isinstance(event, ListeningStarted):
-            self.echo(
-                f"  Listening… (Enter finishes the answer; {event.end_silence_s:g} s of silence "
+    def routes(self) -> dict[type, Callable[[Any], None]]:
+        """Which handler prints which event; :data:`NOT_PRINTED` lists the rest."""
+        return {
+            ModelLoadStarted: lambda e: self.echo(f"Loading speech model {e.label} …", dim=True),
+            SessionOpened: lambda e: self.echo(
+                f"Session {e.session_id} (stored in {e.data_dir})", dim=True
+            ),
+            QuestionAsked: self._question_asked,
+            FollowUpAsked: self._follow_up_asked,
+            AnswerStarted: lambda e: self.echo(
+                f"  … transcribing {e.source} ({e.duration:.1f} s)", dim=True
+            ),
+            AnswerTranscribed: self._answer_transcribed,
+            TurnSaved: self._turn_saved,
+            ListeningStarted: lambda e: self.echo(
+                f"  Listening… (Enter finishes the answer; {e.end_silence_s:g} s of silence "
                 "ends it too)",
                 fg="green",
-            )
-        elif isinstance(event, SegmentTranscribed):
-            self.echo(_wrap(f"… {event.text}", "    "), dim=True)
-        elif isinstance(event, NothingHeard):
-            self.echo("Interviewer: I didn't catch that. Let me ask again.", fg="cyan")
-        elif isinstance(event, SpeechFailed):
-            self.echo(f"Note: {event.reason}; questions are shown as text only.", fg="yellow")
-        elif isinstance(event, FilesLeftOver):
-            self.echo(
-                f"\nNote: the interviewer had no more questions; unused: {', '.join(event.names)}",
+            ),
+            SegmentTranscribed: lambda e: self.echo(_wrap(f"… {e.text}", "    "), dim=True),
+            NothingHeard: lambda e: self.echo(
+                "Interviewer: I didn't catch that. Let me ask again.", fg="cyan"
+            ),
+            SpeechFailed: lambda e: self.echo(
+                f"Note: {e.reason}; questions are shown as text only.", fg="yellow"
+            ),
+            FilesLeftOver: lambda e: self.echo(
+                f"\nNote: the interviewer had no more questions; unused: {', '.join(e.names)}",
                 fg="yellow",
-            )
-        elif isinstance(event, NoticeGiven):
-            self.echo(_wrap(f"Note: {event.message}", ""), fg="yellow")
-        elif isinstance(event, RoundEndedEarly):
-            self.echo(f"\nNote: {event.reason}", fg="yellow")
-        elif isinstance(event, ScorecardSaved):
-            self.echo()
-            render_scorecard(event.card, self.echo)
+            ),
+            NoticeGiven: lambda e: self.echo(_wrap(f"Note: {e.message}", ""), fg="yellow"),
+            RoundEndedEarly: lambda e: self.echo(f"\nNote: {e.reason}", fg="yellow"),
+            ScorecardSaved: self._scorecard_saved,
+        }
+
+    def _question_asked(self, event: QuestionAsked) -> None:
+        q = event.prompt.question
+        self.echo()
+        self.echo(f"Question {event.number}/{event.total}  [{q.id}]", bold=True)
+        self.echo("Interviewer:", fg="cyan", bold=True)
+        self.echo(_wrap(event.prompt.text))
+
+    def _follow_up_asked(self, event: FollowUpAsked) -> None:
+        self.echo(f"Interviewer (follow-up {event.number}):", fg="cyan", bold=True)
+        self.echo(_wrap(event.prompt.text))
+
+    def _answer_transcribed(self, event: AnswerTranscribed) -> None:
+        self.echo("You:", fg="green", bold=True)
+        self.echo(_wrap(event.transcript.text))
+
+    def _turn_saved(self, event: TurnSaved) -> None:
+        lat = event.latency
+        if "end_to_transcript_s" in lat:
+            timing = f"final transcript {lat['end_to_transcript_s']:.2f} s after the answer ended"
+        else:
+            timing = f"transcribed in {lat.get('transcribe_s', 0):.2f} s"
+        self.echo(
+            f"  saved turn {event.index} · {lat.get('audio_s', 0):.1f} s of audio · {timing}",
+            dim=True,
+        )
+        if event.delivery:
+            self.echo(f"  delivery: {delivery_summary(event.delivery)}", dim=True)
+
+    def _scorecard_saved(self, event: ScorecardSaved) -> None:
+        self.echo()
+        render_scorecard(event.card, self.echo)
 
 
 def render_scorecard(card: dict[str, Any], echo: Any) -> None:

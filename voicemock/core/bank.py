@@ -16,16 +16,16 @@ from typing import Any
 
 from voicemock.core.text import phrase_pattern
 
-ROUND_IDS: tuple[str, ...] = (
+ONSITE_ROUNDS: tuple[str, ...] = (
     "product-sense",
     "technical",
     "execution",
     "behavioral",
     "cross-functional",
-    "presentation",
-    "executive",
-    "hiring-manager",
 )
+"""The rounds of the onsite loop, in the order they are usually held (the debrief's set)."""
+ROUND_IDS: tuple[str, ...] = (*ONSITE_ROUNDS, "presentation", "executive", "hiring-manager")
+"""Every round voicemock practises: the data files (rubrics, questions) use these ids."""
 
 
 class BankError(ValueError):

@@ -9,13 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-ONSITE_ROUNDS = (
-    "product-sense",
-    "technical",
-    "execution",
-    "behavioral",
-    "cross-functional",
-)
+from voicemock.core.bank import ONSITE_ROUNDS
 
 _PASSING = {"hire", "strong hire"}
 

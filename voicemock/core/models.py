@@ -26,15 +26,6 @@ class Word:
             "probability": round(self.probability, 4),
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Word:
-        return cls(
-            start=float(data["start"]),
-            end=float(data["end"]),
-            text=str(data["word"]),
-            probability=float(data.get("probability", 1.0)),
-        )
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -67,17 +58,6 @@ class Segment:
             "no_speech_prob": round(self.no_speech_prob, 4),
             "words": [w.to_dict() for w in self.words],
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Segment:
-        return cls(
-            start=float(data["start"]),
-            end=float(data["end"]),
-            text=str(data["text"]),
-            words=tuple(Word.from_dict(w) for w in data.get("words", ())),
-            avg_logprob=float(data.get("avg_logprob", 0.0)),
-            no_speech_prob=float(data.get("no_speech_prob", 0.0)),
-        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voicemock.core.debrief import ONSITE_ROUNDS
+from voicemock.core.bank import ONSITE_ROUNDS
 
 _FLAT = 0.1  # score points per session below which a trend is flat
 

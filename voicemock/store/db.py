@@ -91,6 +91,11 @@ def owner_alive(owner: str | None) -> bool:
     return not ticks or _start_ticks(pid) in {ticks, ""}
 
 
+def explain_database_error(exc: BaseException) -> str | None:
+    """One line for an error raised by the database engine; None for any other error."""
+    return explain_sqlite_error(exc, None) if isinstance(exc, sqlite3.Error) else None
+
+
 def explain_sqlite_error(exc: BaseException, where: Path | None) -> str:
     """One line naming what went wrong with the database and the way out."""
     text = str(exc)

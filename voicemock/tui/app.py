@@ -105,12 +105,12 @@ class VoicemockApp(App[None]):
             self.pop_screen()
 
     def action_review(self, session_id: str | None = None) -> None:
-        from voicemock.tui.review import ReviewScreen
+        from voicemock.tui.sessions import ReviewScreen
 
         self.push_screen(ReviewScreen(session_id))
 
     def action_progress(self, round_id: str | None = None) -> None:
-        from voicemock.tui.review import ProgressScreen
+        from voicemock.tui.progress import ProgressScreen
 
         self.push_screen(ProgressScreen(round_id))
 

@@ -1,20 +1,23 @@
 """Interview: the question, the conversation as it happens, and the state of every part.
 
 The round runs in a thread worker owned by this screen, through the same
-``run_practice`` the command line uses; its events come back to the UI thread
-and are rendered here. Leaving the screen ends the round early and keeps it.
+``run_practice`` the command line uses; its events are posted to this screen as
+Textual messages (the round never waits for the screen) and routed to one handler
+per event type here. Leaving the screen ends the round early and keeps it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
@@ -23,6 +26,7 @@ from voicemock.core.report import delivery_summary
 from voicemock.round.events import (
     AnswerStarted,
     AnswerTranscribed,
+    Event,
     FilesLeftOver,
     FollowUpAsked,
     FollowUpStreamed,
@@ -35,8 +39,11 @@ from voicemock.round.events import (
     PromptRepeated,
     QuestionAsked,
     RoundEndedEarly,
+    RoundScored,
+    RoundStarted,
     ScorecardSaved,
     SegmentTranscribed,
+    SessionClosed,
     SessionOpened,
     SpeechFailed,
     SpeechStarted,
@@ -44,6 +51,36 @@ from voicemock.round.events import (
 )
 from voicemock.round.runner import RoundControl
 from voicemock.tui.widgets import ChatLine, LevelMeter, clock, markup
+
+NOT_SHOWN: frozenset[type] = frozenset({RoundStarted, RoundScored, SessionClosed})
+"""Events the Interview screen does not render (the scorecard screen follows the round)."""
+
+
+class _Coalesced:
+    """Streamed text waiting for the UI thread; filled by the round's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: list[str] = []
+
+    def add(self, delta: str) -> bool:
+        """Queue ``delta``; True when nothing was waiting (so a message must be posted)."""
+        with self._lock:
+            self._parts.append(delta)
+            return len(self._parts) == 1
+
+    def take(self) -> str:
+        with self._lock:
+            text, self._parts = "".join(self._parts), []
+        return text
+
+
+class RoundUpdate(Message):
+    """An event from the round, posted from its worker thread."""
+
+    def __init__(self, event: Event | _Coalesced) -> None:
+        super().__init__()
+        self.event = event
 
 
 class ErrorModal(ModalScreen[None]):
@@ -84,7 +121,9 @@ class InterviewScreen(Screen[None]):
         self.answer_length: float | None = None
         self._typing: ChatLine | None = None
         self._level: Any = None
-        self._pending_note: str | None = None
+        self._answer: ChatLine | None = None
+        """The last answer shown: its turn's delivery note goes under it."""
+        self._stream = _Coalesced()
         self._states = {
             "model": "waiting",
             "input": "idle",
@@ -146,12 +185,23 @@ class InterviewScreen(Screen[None]):
 
             raise VoicemockError(f"the round was interrupted ({exc})") from None
 
-    def _post(self, event: object) -> None:
-        """Called on the worker thread: hand the event to the UI thread."""
+    def _post(self, event: Event) -> None:
+        """Called on the worker thread: queue the event for the UI thread (never waits).
+
+        Streamed follow-up text is coalesced: however fast the tokens come, at most one
+        message with the text so far is waiting in the queue.
+        """
         if self.control.interrupted is not None:  # the app is closing under the round
             return
-        with contextlib.suppress(RuntimeError):  # the app is closing
-            self.app.call_from_thread(self.show, event)
+        if isinstance(event, FollowUpStreamed):
+            if self._stream.add(event.delta):
+                self.post_message(RoundUpdate(self._stream))
+            return
+        self.post_message(RoundUpdate(event))
+
+    def on_round_update(self, message: RoundUpdate) -> None:
+        event = message.event
+        self.show(FollowUpStreamed(event.take()) if isinstance(event, _Coalesced) else event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "round":
@@ -211,10 +261,13 @@ class InterviewScreen(Screen[None]):
         self.control.quit()  # leaving the screen ends the round; what was said is kept
 
     # -- rendering events -------------------------------------------------------------
-    def _chat(self, who: str, text: str) -> ChatLine:
+    def _chat(self, who: str, text: str, *, after: ChatLine | None = None) -> ChatLine:
         line = ChatLine(who, text)
         chat = self.query_one("#chat", VerticalScroll)
-        chat.mount(line)
+        if after is not None and after.parent is chat:
+            chat.mount(line, after=after)
+        else:
+            chat.mount(line)
         chat.scroll_end(animate=False)
         return line
 
@@ -241,98 +294,136 @@ class InterviewScreen(Screen[None]):
                 elapsed = min(elapsed, self.answer_length)
             self.query_one("#timer", Static).update(clock(elapsed))
 
-    def show(self, event: object) -> None:
-        """Render one event from the round."""
-        if isinstance(event, ModelLoadStarted):
-            self._set("model", "loading")
-            self.notify(f"Loading speech model {event.label}…", timeout=4)
-        elif isinstance(event, ModelLoaded):
-            self._set("model", "ready")
-            self.query_one("#loading").display = False
-        elif isinstance(event, SessionOpened):
-            self.session_id = event.session_id
-            self.sub_title = f"{self.plan.round_id} · session {event.session_id}"
-        elif isinstance(event, MicrophoneOpened):
-            self._level = event.level
-            self.notify(f"Listening on {event.name}", title="Microphone", timeout=4)
-        elif isinstance(event, QuestionAsked):
-            self._drop_typing()
-            q = event.prompt.question
-            self.query_one("#question", Static).update(
-                markup(
-                    "[b]Question $n/$total[/b]  [dim]$id[/dim]\n$text",
-                    n=event.number,
-                    total=event.total,
-                    id=q.id,
-                    text=q.text,
-                )
+    # -- the round's events, routed --------------------------------------------------
+    def show(self, event: Event) -> None:
+        """Render one event from the round (each type has its handler, or is not shown)."""
+        handler = self.routes().get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def routes(self) -> dict[type, Callable[[Any], object]]:
+        """Which handler renders which event; :data:`NOT_SHOWN` lists the rest."""
+        return {
+            ModelLoadStarted: self._model_loading,
+            ModelLoaded: self._model_loaded,
+            SessionOpened: self._session_opened,
+            MicrophoneOpened: self._microphone_opened,
+            QuestionAsked: self._question_asked,
+            FollowUpStreamed: self._follow_up_streamed,
+            FollowUpAsked: self._follow_up_asked,
+            SpeechStarted: self._speech_started,
+            ListeningStarted: self._listening,
+            SegmentTranscribed: self._segment_transcribed,
+            AnswerStarted: self._answer_started,
+            AnswerTranscribed: self._answer_transcribed,
+            TurnSaved: self._turn_saved,
+            NothingHeard: lambda e: self._chat("notice", "Nothing was heard; the question again."),
+            PromptRepeated: self._prompt_repeated,
+            NoticeGiven: self._notice,
+            SpeechFailed: lambda e: self.notify(
+                f"{e.reason}; questions are shown as text.", severity="warning"
+            ),
+            RoundEndedEarly: lambda e: self._chat("notice", e.reason),
+            FilesLeftOver: lambda e: self._chat(
+                "notice", f"Unused answer files: {', '.join(e.names)}"
+            ),
+            ScorecardSaved: self._scorecard_saved,
+        }
+
+    def _model_loading(self, event: ModelLoadStarted) -> None:
+        self._set("model", "loading")
+        self.notify(f"Loading speech model {event.label}…", timeout=4)
+
+    def _model_loaded(self, event: ModelLoaded) -> None:
+        self._set("model", "ready")
+        self.query_one("#loading").display = False
+
+    def _session_opened(self, event: SessionOpened) -> None:
+        self.session_id = event.session_id
+        self.sub_title = f"{self.plan.round_id} · session {event.session_id}"
+
+    def _microphone_opened(self, event: MicrophoneOpened) -> None:
+        self._level = event.level
+        self.notify(f"Listening on {event.name}", title="Microphone", timeout=4)
+
+    def _question_asked(self, event: QuestionAsked) -> None:
+        self._drop_typing()
+        q = event.prompt.question
+        self.query_one("#question", Static).update(
+            markup(
+                "[b]Question $n/$total[/b]  [dim]$id[/dim]\n$text",
+                n=event.number,
+                total=event.total,
+                id=q.id,
+                text=q.text,
             )
-            self._chat("interviewer", q.text)
-        elif isinstance(event, FollowUpStreamed):
-            self._set("brain", "writing")
-            if self._typing is None:
-                self._typing = self._chat("interviewer", "")
-                self._typing.add_class("typing")
-            self._typing.append(event.delta)
-        elif isinstance(event, FollowUpAsked):
-            self.query_one("#question", Static).update(
-                markup("[b]Follow-up $n[/b]\n$text", n=event.number, text=event.prompt.text)
-            )
-            if self._typing is not None:
-                self._typing.set_body(event.prompt.text)
-                self._typing.remove_class("typing")
-                self._typing = None
-            else:
-                self._chat("interviewer", event.prompt.text)
-            self._states["brain"] = self.app.settings.brain  # type: ignore[attr-defined]
-            self._render_states()
-        elif isinstance(event, SpeechStarted):
-            self.query_one("#speaking", Static).update("🔊 speaking")
-            self._set("input", "muted")
-        elif isinstance(event, ListeningStarted):
-            self.query_one("#speaking", Static).update("")
-            self._set("input", "listening")
-            self.query_one("#partial", Static).update("")
-            self.answer_started, self.answer_length = time.monotonic(), None
-        elif isinstance(event, SegmentTranscribed):
-            partial = self.query_one("#partial", Static)
-            partial.update(f"{partial.content} {event.text}".strip())
-        elif isinstance(event, AnswerStarted):
-            self.query_one("#speaking", Static).update("")
-            self._set("input", "file")
-            self._set("stt", "working")
-            self.answer_started, self.answer_length = time.monotonic(), event.duration
-        elif isinstance(event, AnswerTranscribed):
+        )
+        self._chat("interviewer", q.text)
+
+    def _follow_up_streamed(self, event: FollowUpStreamed) -> None:
+        self._set("brain", "writing")
+        if self._typing is None:
+            self._typing = self._chat("interviewer", "")
+            self._typing.add_class("typing")
+        self._typing.append(event.delta)
+
+    def _follow_up_asked(self, event: FollowUpAsked) -> None:
+        self.query_one("#question", Static).update(
+            markup("[b]Follow-up $n[/b]\n$text", n=event.number, text=event.prompt.text)
+        )
+        if self._typing is not None:
+            self._typing.set_body(event.prompt.text)
+            self._typing.remove_class("typing")
             self._typing = None
-            self.query_one("#partial", Static).update("")
-            self._chat("candidate", event.transcript.text)
-            if self._pending_note:
-                self._chat("notice", self._pending_note)
-                self._pending_note = None
-            self._set("input", "idle")
-            self._set("stt", "idle")
-        elif isinstance(event, TurnSaved):
-            self.answer_started = None
-            if event.delivery:  # shown under the answer, which is rendered next
-                self._pending_note = (
-                    f"turn {event.index} saved · {delivery_summary(event.delivery)}"
-                )
-        elif isinstance(event, NothingHeard):
-            self._chat("notice", "Nothing was heard; the question again.")
-        elif isinstance(event, PromptRepeated):
-            self.query_one("#partial", Static).update("")
-            self._chat("notice", "Asked again; the answer so far is set aside (its audio is kept).")
-        elif isinstance(event, NoticeGiven):
-            if event.fell_back:
-                self._set("brain", "offline (fallback)")
-            self.notify(event.message, title="Interviewer", severity="warning", timeout=8)
-            self._chat("notice", event.message)
-        elif isinstance(event, SpeechFailed):
-            self.notify(f"{event.reason}; questions are shown as text.", severity="warning")
-        elif isinstance(event, RoundEndedEarly):
-            self._chat("notice", event.reason)
-        elif isinstance(event, FilesLeftOver):
-            self._chat("notice", f"Unused answer files: {', '.join(event.names)}")
-        elif isinstance(event, ScorecardSaved):
-            self._drop_typing()
-            self._set("brain", "scored")
+        else:
+            self._chat("interviewer", event.prompt.text)
+        self._set("brain", self.app.settings.brain)  # type: ignore[attr-defined]
+
+    def _speech_started(self, event: SpeechStarted) -> None:
+        self.query_one("#speaking", Static).update("🔊 speaking")
+        self._set("input", "muted")
+
+    def _listening(self, event: ListeningStarted) -> None:
+        self.query_one("#speaking", Static).update("")
+        self._set("input", "listening")
+        self.query_one("#partial", Static).update("")
+        self.answer_started, self.answer_length = time.monotonic(), None
+
+    def _segment_transcribed(self, event: SegmentTranscribed) -> None:
+        partial = self.query_one("#partial", Static)
+        partial.update(f"{partial.content} {event.text}".strip())
+
+    def _answer_started(self, event: AnswerStarted) -> None:
+        self.query_one("#speaking", Static).update("")
+        self._set("input", "file")
+        self._set("stt", "working")
+        self.answer_started, self.answer_length = time.monotonic(), event.duration
+
+    def _answer_transcribed(self, event: AnswerTranscribed) -> None:
+        self._typing = None
+        self.query_one("#partial", Static).update("")
+        self._answer = self._chat("candidate", event.transcript.text)
+        self._set("input", "idle")
+        self._set("stt", "idle")
+
+    def _turn_saved(self, event: TurnSaved) -> None:
+        """The turn is stored: its delivery note goes right under its own answer (a
+        streamed follow-up may already be showing below it)."""
+        self.answer_started = None
+        if event.delivery:
+            note = f"turn {event.index} saved · {delivery_summary(event.delivery)}"
+            self._chat("notice", note, after=self._answer)
+
+    def _prompt_repeated(self, event: PromptRepeated) -> None:
+        self.query_one("#partial", Static).update("")
+        self._chat("notice", "Asked again; the answer so far is set aside (its audio is kept).")
+
+    def _notice(self, event: NoticeGiven) -> None:
+        if event.fell_back:
+            self._set("brain", "offline (fallback)")
+        self.notify(event.message, title="Interviewer", severity="warning", timeout=8)
+        self._chat("notice", event.message)
+
+    def _scorecard_saved(self, event: ScorecardSaved) -> None:
+        self._drop_typing()
+        self._set("brain", "scored")

@@ -6,15 +6,14 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Sparkline, Static
+from textual.widgets import Footer, Header, Label, Static
 
 from voicemock.core.report import incorrect_line
+from voicemock.tui.progress import ProgressPanel
 from voicemock.tui.widgets import VERDICT_STYLE, markup, score_bar
-
-ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
 
 
 class DimensionView(Vertical):
@@ -64,50 +63,6 @@ def delivery_markup(d: dict[str, Any], notes: list[str]) -> Content:
     out = [markup("  [b]$name[/b]$value", name=f"{name:<22}", value=v) for name, v in rows]
     out += [markup("  [$warning]•[/] $note", note=n) for n in notes]
     return Content("\n").join(out)
-
-
-class ProgressPanel(Vertical):
-    """Each dimension's scores across this round's sessions, as sparklines."""
-
-    def __init__(self, round_id: str | None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.round_id = round_id
-
-    def compose(self) -> ComposeResult:
-        from voicemock.history import load_progress
-
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
-            result = load_progress(store, self.round_id)
-        if not result.sessions:
-            yield Static("No scored sessions yet.")
-            return
-        where = f"in {self.round_id}" if self.round_id else "across rounds"
-        yield Label(f"Progress {where}: {result.sessions} scored session(s)", classes="section")
-        with Horizontal(classes="trend"):
-            yield Static("Overall", classes="trend-name")
-            yield Sparkline(list(result.overall[-20:]), classes="trend-line")
-            yield Static(f"{result.overall[-1]:.2f}", classes="trend-value")
-        for trend in sorted(result.trends, key=lambda t: t.mean):
-            with Horizontal(classes="trend"):
-                yield Static(trend.title, classes="trend-name")
-                yield Sparkline([float(s) for s in trend.scores[-20:]], classes="trend-line")
-                yield Static(
-                    f"{trend.scores[-1]} {ARROWS[trend.direction]} {trend.direction}",
-                    classes="trend-value",
-                )
-        titles = {t.dimension: t.title for t in result.trends}
-        yield Static(
-            f"Strongest: {titles.get(result.strongest or '', '-')}   "
-            f"Weakest: {titles.get(result.weakest or '', '-')}"
-        )
-        if result.practise_next:
-            yield Static(
-                markup(
-                    "[b]Practise next:[/b] $round ($reason)",
-                    round=result.practise_next,
-                    reason=result.reason,
-                )
-            )
 
 
 class ScorecardScreen(Screen[None]):

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from voicemock import resources
+
 VERDICT_STYLE = {
     "strong hire": "bold $success",
     "hire": "bold $success",
@@ -89,3 +91,11 @@ def fill_sessions(table: DataTable[Any], rows: list[dict[str, Any]], third: str)
             row["recommendation"] or "-",
             key=row["id"],
         )
+
+
+ALL = "__all__"
+"""The round filter's value for every round."""
+
+
+def round_options() -> list[tuple[str, str]]:
+    return [("All rounds", ALL)] + [(s.title, s.id) for s in resources.rubric().rounds]

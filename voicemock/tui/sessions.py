@@ -1,4 +1,4 @@
-"""Review past sessions (transcripts with timestamps, audio, scorecards, exports) and progress."""
+"""Review past sessions: transcripts with timestamps, audio, scorecards, exports."""
 
 from __future__ import annotations
 
@@ -8,21 +8,12 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from voicemock import resources
-from voicemock.tui.scorecard import ProgressPanel
-from voicemock.tui.widgets import clock, fill_sessions, markup
-
-ALL = "__all__"
-
-
-def round_options() -> list[tuple[str, str]]:
-    return [("All rounds", ALL)] + [(s.title, s.id) for s in resources.rubric().rounds]
+from voicemock.tui.widgets import ALL, clock, fill_sessions, markup, round_options
 
 
 def turn_markup(turn: dict[str, Any]) -> Content:
@@ -165,33 +156,3 @@ class ReviewScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._stop_playing.set()
-
-
-class ProgressScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
-
-    def __init__(self, round_id: str | None = None) -> None:
-        super().__init__()
-        self.round_id = round_id
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Select(
-            round_options(),
-            value=self.round_id or ALL,
-            allow_blank=False,
-            compact=True,
-            id="progress-round",
-        )
-        yield VerticalScroll(ProgressPanel(self.round_id), id="progress-body")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = "progress"
-
-    @on(Select.Changed, "#progress-round")
-    async def _round(self, event: Select.Changed) -> None:
-        self.round_id = None if event.value == ALL else str(event.value)
-        body = self.query_one("#progress-body", VerticalScroll)
-        await body.remove_children()
-        await body.mount(ProgressPanel(self.round_id))

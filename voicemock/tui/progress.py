@@ -1,0 +1,90 @@
+"""Progress: each rubric dimension's trend over scored rounds and what to practise next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
+
+from voicemock.tui.widgets import ALL, markup, round_options
+
+ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
+
+
+class ProgressPanel(Vertical):
+    """Each dimension's scores across this round's sessions, as sparklines."""
+
+    def __init__(self, round_id: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        from voicemock.history import load_progress
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            result = load_progress(store, self.round_id)
+        if not result.sessions:
+            yield Static("No scored sessions yet.")
+            return
+        where = f"in {self.round_id}" if self.round_id else "across rounds"
+        yield Label(f"Progress {where}: {result.sessions} scored session(s)", classes="section")
+        with Horizontal(classes="trend"):
+            yield Static("Overall", classes="trend-name")
+            yield Sparkline(list(result.overall[-20:]), classes="trend-line")
+            yield Static(f"{result.overall[-1]:.2f}", classes="trend-value")
+        for trend in sorted(result.trends, key=lambda t: t.mean):
+            with Horizontal(classes="trend"):
+                yield Static(trend.title, classes="trend-name")
+                yield Sparkline([float(s) for s in trend.scores[-20:]], classes="trend-line")
+                yield Static(
+                    f"{trend.scores[-1]} {ARROWS[trend.direction]} {trend.direction}",
+                    classes="trend-value",
+                )
+        titles = {t.dimension: t.title for t in result.trends}
+        yield Static(
+            f"Strongest: {titles.get(result.strongest or '', '-')}   "
+            f"Weakest: {titles.get(result.weakest or '', '-')}"
+        )
+        if result.practise_next:
+            yield Static(
+                markup(
+                    "[b]Practise next:[/b] $round ($reason)",
+                    round=result.practise_next,
+                    reason=result.reason,
+                )
+            )
+
+
+class ProgressScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, round_id: str | None = None) -> None:
+        super().__init__()
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Select(
+            round_options(),
+            value=self.round_id or ALL,
+            allow_blank=False,
+            compact=True,
+            id="progress-round",
+        )
+        yield VerticalScroll(ProgressPanel(self.round_id), id="progress-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "progress"
+
+    @on(Select.Changed, "#progress-round")
+    async def _round(self, event: Select.Changed) -> None:
+        self.round_id = None if event.value == ALL else str(event.value)
+        body = self.query_one("#progress-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(ProgressPanel(self.round_id))
