@@ -104,7 +104,7 @@ def test_debrief_names_the_gating_round_and_what_to_practise(scorer):
     for case in ANSWERS["round"][:3]:
         question = resources.bank().get(case["question"])
         text = case["weak"] if case["round"] == "technical" else case["strong"]
-        card = scorer.score_round(case["round"], [(question, [text])]).to_dict()
+        card = scorer.score_round(case["round"], [(question, [text])])
         cards[case["round"]] = (f"s-{case['round']}", card)
     result = debrief(cards)
     assert result.verdict in FAIL  # two strong rounds do not rescue the failed one

@@ -60,15 +60,15 @@ def test_rescore_keeps_the_earlier_scorecard_and_its_rubric_version(tmp_path):
     brain = OfflineBrain(Scorer(parse_rubric(data)))
     before, after = rescore(store, sid, brain)
     session = store.get_session(sid)
-    assert before["rubric_version"] == resources.rubric().version
-    assert after["rubric_version"] == "next"
+    assert before is not None and before.rubric_version == resources.rubric().version
+    assert after.rubric_version == "next"
     assert session["scorecard"]["rubric_version"] == "next"
     assert [c["rubric_version"] for c in session["earlier_scorecards"]] == [
         resources.rubric().version
     ]
-    assert session["earlier_scorecards"][0]["overall"] == before["overall"]
-    assert after["dimensions"]["ecosystem"]["score"] == 1
-    assert "delivery" in after
+    assert session["earlier_scorecards"][0]["overall"] == before.overall
+    assert after.dimension("ecosystem").score == 1
+    assert after.delivery is not None
 
 
 def test_progress_over_three_sessions_reports_the_trend(tmp_path):

@@ -3,9 +3,12 @@ instructions to the scorer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from voicemock import resources
+from voicemock.core.models import Transcript
 from voicemock.core.scoring import Scorer, infer_question, verdict
 
 STRONG = (
@@ -119,3 +122,27 @@ def test_custom_question_infers_concepts_from_its_words(scorer):
     assert 2 <= len(question.concepts) <= 8
     card = scorer.score_round("technical", [(question, [WEAK])])
     assert card.overall < 2
+
+
+def test_a_stored_scorecard_reads_back_as_the_same_typed_card():
+    """Renderers work on typed cards: what is stored must read back whole, delivery and
+    wrong claims included, and a card stored before later keys existed must still read."""
+    from voicemock.core.delivery import Delivery
+    from voicemock.core.scoring import Scorecard
+
+    question = resources.bank().get("tech-ordering-global")
+    answer = (
+        "Kafka guarantees global ordering across all partitions, because every message gets "
+        "an offset. So we would shard by region and let retries sort it out."
+    )
+    card = resources.scorer().score_round("technical", [(question, [answer])])
+    assert card.incorrect  # the wrong claim travels with the card
+    measured = resources.delivery_meter().measure(Transcript.from_text(answer))
+    card = card.with_delivery([measured], (120, 170))
+    stored = json.loads(json.dumps(card.to_dict()))
+    again = Scorecard.from_dict(stored)
+    assert again.to_dict() == stored
+    assert isinstance(again.delivery, Delivery) and again.delivery.words == measured.words
+    assert again.incorrect[0].line == card.incorrect[0].line
+    old = {k: v for k, v in stored.items() if k in {"overall", "recommendation", "dimensions"}}
+    assert Scorecard.from_dict(old).dimensions == again.dimensions

@@ -8,7 +8,6 @@ from pathlib import Path
 from voicemock import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Segment, Transcript, Word
-from voicemock.round.runner import scorecard_with_delivery
 from voicemock.store import Store, TurnRecord
 
 QUESTION = "tech-exactly-once-payments"
@@ -76,9 +75,9 @@ def fill(data_dir: Path, monkeypatch) -> list[str]:
                         delivery=delivery.to_dict(),
                     ),
                 )
-            card = brain.score("technical", [(question, answers)]).to_dict()
+            card = brain.score("technical", [(question, answers)])
             store.save_scorecard(
-                sid, scorecard_with_delivery(card, deliveries, meter.config.pace_wpm)
+                sid, card.with_delivery(deliveries, meter.config.pace_wpm).to_dict()
             )
             store.finish_session(sid, "complete")
             ids.append(sid)

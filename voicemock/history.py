@@ -8,10 +8,9 @@ from voicemock import resources
 from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery
 from voicemock.core.progress import Progress, ScoredSession, progress
-from voicemock.core.scoring import infer_question
+from voicemock.core.scoring import Scorecard, infer_question
 from voicemock.errors import VoicemockError
 from voicemock.round.ports import Brain
-from voicemock.round.runner import scorecard_with_delivery
 from voicemock.store import Store
 
 
@@ -36,10 +35,10 @@ def _exchanges(session: dict[str, Any]) -> list[tuple[Question, list[str]]]:
     return exchanges
 
 
-def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any], dict[str, Any]]:
+def rescore(store: Store, session_id: str, brain: Brain) -> tuple[Scorecard | None, Scorecard]:
     """Score a stored session again with today's rubric; the earlier scorecards are kept.
 
-    Returns (previous scorecard or {}, new scorecard).
+    Returns (the previous scorecard, if there was one; the new scorecard).
     """
     session = store.get_session(session_id)
     if not session["turns"]:
@@ -49,13 +48,14 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[dict[str, Any]
         if turn["kind"] == "follow_up":
             lines.setdefault(turn["question_id"], []).append(turn["prompt"])
     try:
-        card = brain.score(session["round"], _exchanges(session), lines=lines).to_dict()
+        card = brain.score(session["round"], _exchanges(session), lines=lines)
     finally:
         store.add_llm_calls(session["id"], [u.to_dict() for u in brain.drain_usage()])
     deliveries = [Delivery.from_dict(t["delivery"]) for t in session["turns"] if t["delivery"]]
-    card = scorecard_with_delivery(card, deliveries, resources.delivery_config().pace_wpm)
-    store.save_scorecard(session["id"], card)
-    return session["scorecard"] or {}, card
+    card = card.with_delivery(deliveries, resources.delivery_config().pace_wpm)
+    store.save_scorecard(session["id"], card.to_dict())
+    before = session["scorecard"]
+    return (Scorecard.from_dict(before) if before else None), card
 
 
 def load_progress(
@@ -64,4 +64,9 @@ def load_progress(
     """The trend over scored rounds, oldest first; interrupted rounds only when asked."""
     rows = store.latest_scorecards(round_id, include_incomplete=include_incomplete)
     rows.reverse()  # oldest first
-    return progress([ScoredSession(r["id"], r["round"], r["started_at"], r["card"]) for r in rows])
+    return progress(
+        [
+            ScoredSession(r["id"], r["round"], r["started_at"], Scorecard.from_dict(r["card"]))
+            for r in rows
+        ]
+    )

@@ -466,9 +466,9 @@ def score(
         if not text.strip():
             raise VoicemockError(f"{audio}: no words were recognised in the answer")
     brain = OfflineBrain(resources.scorer())
-    card = brain.score(round_id, [(question, [text])]).to_dict()
+    card = brain.score(round_id, [(question, [text])])
     follow = brain.follow_up(question, [text], [])
-    result = card | {
+    result = card.to_dict() | {
         "follow_up": follow.text if follow else None,
         "question": question.text,
         "transcript": text,
@@ -609,8 +609,9 @@ def debrief(
     One failed round makes the loop a no hire, however strong the others were.
     """
     from voicemock.core.debrief import debrief as build_debrief
+    from voicemock.core.scoring import Scorecard
 
-    chosen: dict[str, tuple[str, Any]] = {}
+    chosen: dict[str, tuple[str, Scorecard]] = {}
     with _open_store(_settings(ctx, data_dir=data_dir)) as store:
         if session_ids:
             for sid in session_ids:
@@ -621,10 +622,12 @@ def debrief(
                     raise UsageError(
                         f"two sessions for round {session['round']}: give one per round"
                     )
-                chosen[session["round"]] = (session["id"], session["scorecard"])
+                card = Scorecard.from_dict(session["scorecard"])
+                chosen[session["round"]] = (session["id"], card)
         else:
             for row in store.latest_scorecards(include_incomplete=include_incomplete):
-                chosen.setdefault(row["round"], (row["id"], row["card"]))
+                if row["round"] not in chosen:
+                    chosen[row["round"]] = (row["id"], Scorecard.from_dict(row["card"]))
     if not chosen:
         raise VoicemockError("no scored sessions yet; practise a round first (voicemock practice)")
     result = build_debrief(chosen)
@@ -691,17 +694,23 @@ def rescore(
             assert scorer is not None
             before, after = rescore_session(store, sid, scorer)
             full_id = store.resolve_id(sid)
-            results.append({"id": full_id, "before": before or None, "after": after})
+            results.append(
+                {
+                    "id": full_id,
+                    "before": before.to_dict() if before else None,
+                    "after": after.to_dict(),
+                }
+            )
             if not as_json:
                 was = (
-                    f"{before['overall']:.2f} {before['recommendation']} "
-                    f"(rubric {before.get('rubric_version', '?')})"
+                    f"{before.overall:.2f} {before.recommendation} "
+                    f"(rubric {before.rubric_version or '?'})"
                     if before
                     else "unscored"
                 )
                 click.echo(
-                    f"{full_id}: {was} -> {after['overall']:.2f} {after['recommendation']} "
-                    f"(rubric {after['rubric_version']})"
+                    f"{full_id}: {was} -> {after.overall:.2f} {after.recommendation} "
+                    f"(rubric {after.rubric_version})"
                 )
     if as_json:
         click.echo(json.dumps(results, indent=2))

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from voicemock.core.report import bar, delivery_summary, incorrect_line
+from voicemock.core.report import bar, delivery_summary
+from voicemock.core.scoring import Scorecard
 from voicemock.round.events import (
     AnswerStarted,
     AnswerTranscribed,
@@ -139,38 +140,38 @@ class HeadlessRenderer:
         render_scorecard(event.card, self.echo)
 
 
-def render_scorecard(card: dict[str, Any], echo: Any) -> None:
+def render_scorecard(card: Scorecard, echo: Any) -> None:
     colour = {"strong hire": "green", "hire": "green", "no hire": "red", "strong no hire": "red"}
     echo("Scorecard", bold=True)
     echo(
-        f"  Verdict: {card['recommendation'].upper()}   overall {card['overall']:.2f} / 4",
-        fg=colour.get(card["recommendation"]),
+        f"  Verdict: {card.recommendation.upper()}   overall {card.overall:.2f} / 4",
+        fg=colour.get(card.recommendation),
         bold=True,
     )
-    for reason in card.get("caps", []):
+    for reason in card.caps:
         echo(_wrap(f"capped at no hire: {reason}", "  "), fg="red")
-    for claim in card.get("incorrect", []):
-        echo(_wrap(incorrect_line(claim), "  "), fg="red")
-    for dim_id, dim in card["dimensions"].items():
+    for claim in card.incorrect:
+        echo(_wrap(claim.line, "  "), fg="red")
+    for dim in card.dimensions:
         judged = (
-            f"   (LLM {dim['llm_score']}, offline {dim['offline_score']}"
-            + (": DISPUTED)" if dim.get("disputed") else ")")
-            if dim.get("llm_score") is not None
+            f"   (LLM {dim.llm_score}, offline {dim.offline_score}"
+            + (": DISPUTED)" if dim.disputed else ")")
+            if dim.llm_score is not None
             else ""
         )
-        echo(f"  {bar(dim['score'])} {dim['score']}  {dim.get('title', dim_id)}{judged}")
-        for quote in dim.get("evidence", [])[:1]:
+        echo(f"  {bar(dim.score)} {dim.score}  {dim.title}{judged}")
+        for quote in dim.evidence[:1]:
             echo(_wrap(f"“{quote}”", "        "), dim=True)
-        for gap in dim.get("missing", [])[:2]:
+        for gap in dim.missing[:2]:
             echo(_wrap(f"missing: {gap}", "        "), fg="yellow")
-    if card.get("hints"):
+    if card.hints:
         echo("  What a strong answer would add:", bold=True)
-        for hint in card["hints"][:5]:
+        for hint in card.hints[:5]:
             echo(_wrap(f"- {hint}", "    "))
-    if card.get("delivery"):
+    if card.delivery is not None:
         echo("  Delivery:", bold=True)
-        echo(_wrap(delivery_summary(card["delivery"]), "    "))
-        for note in card.get("delivery_notes", []):
+        echo(_wrap(delivery_summary(card.delivery.to_dict()), "    "))
+        for note in card.delivery_notes:
             echo(_wrap(f"- {note}", "    "), fg="yellow")
-    for note in card.get("notes", []):
+    for note in card.notes:
         echo(f"  Note: {note}", fg="yellow")

@@ -11,10 +11,11 @@ words means the candidate denied or reported the claim, which is the correct sta
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from voicemock.core.knowledge import Knowledge, Misconception
+from voicemock.core.knowledge import Knowledge, Misconception, PatternSet
 from voicemock.core.text import normalize
 
 # Clauses end at contrast words and at hard punctuation: a claim and its denial often share
@@ -54,6 +55,20 @@ class WrongClaim:
             "challenge": self.misconception.challenge,
             "central": self.central,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WrongClaim:
+        """A claim as stored on a scorecard: the misconception's words, not its patterns."""
+        misconception = Misconception(
+            id=str(data["id"]),
+            topic=str(data.get("topic", "")),
+            claim=str(data.get("claim", "")),
+            match=(),
+            unless=PatternSet(()),
+            correction=str(data.get("correction", "")),
+            challenge=str(data.get("challenge", "")),
+        )
+        return cls(misconception, str(data["quote"]), bool(data.get("central", False)))
 
     @property
     def line(self) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from voicemock.core.bank import ONSITE_ROUNDS
+from voicemock.core.scoring import Scorecard
 
 _PASSING = {"hire", "strong hire"}
 
@@ -56,20 +57,18 @@ def loop_verdict(recommendations: Sequence[str]) -> str:
     return "strong hire" if strong * 2 > len(recommendations) else "hire"
 
 
-def debrief(scorecards: Mapping[str, tuple[str, Mapping[str, object]]]) -> LoopDebrief:
+def debrief(scorecards: Mapping[str, tuple[str, Scorecard]]) -> LoopDebrief:
     """Build the loop debrief from one scorecard per round: round → (session id, card)."""
     results = []
     for round_id, (session_id, card) in scorecards.items():
-        dims = card.get("dimensions", {})
-        assert isinstance(dims, Mapping)
-        weakest = min(dims.items(), key=lambda kv: kv[1]["score"])[0] if dims else ""
+        weakest = min(card.dimensions, key=lambda d: d.score).id if card.dimensions else ""
         results.append(
             RoundResult(
                 round=round_id,
                 session_id=session_id,
-                overall=float(card["overall"]),  # type: ignore[arg-type]
-                recommendation=str(card["recommendation"]),
-                weakest=str(weakest),
+                overall=card.overall,
+                recommendation=card.recommendation,
+                weakest=weakest,
             )
         )
     results.sort(key=lambda r: r.overall)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from voicemock.core.bank import ONSITE_ROUNDS
+from voicemock.core.scoring import Scorecard
 
 _FLAT = 0.1  # score points per session below which a trend is flat
 
@@ -16,7 +17,7 @@ class ScoredSession:
     session_id: str
     round: str
     started_at: str
-    card: Mapping[str, Any]
+    card: Scorecard
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def progress(sessions: Sequence[ScoredSession]) -> Progress:
     by_dim: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
     for s in sessions:
-        for dim_id, dim in s.card.get("dimensions", {}).items():
-            by_dim.setdefault(dim_id, []).append(int(dim["score"]))
-            titles[dim_id] = str(dim.get("title", dim_id))
+        for dim in s.card.dimensions:
+            by_dim.setdefault(dim.id, []).append(dim.score)
+            titles[dim.id] = dim.title
     trends = tuple(
         DimensionTrend(d, titles[d], tuple(v), sum(v) / len(v), slope(v)) for d, v in by_dim.items()
     )
@@ -94,8 +95,8 @@ def progress(sessions: Sequence[ScoredSession]) -> Progress:
     for s in sessions:
         latest[s.round] = s
     failing = sorted(
-        (s for s in latest.values() if s.card.get("recommendation") not in {"hire", "strong hire"}),
-        key=lambda s: float(s.card["overall"]),
+        (s for s in latest.values() if s.card.recommendation not in {"hire", "strong hire"}),
+        key=lambda s: s.card.overall,
     )
     unpractised = [r for r in ONSITE_ROUNDS if r not in latest]
     if failing:
@@ -103,14 +104,14 @@ def progress(sessions: Sequence[ScoredSession]) -> Progress:
     elif unpractised:
         nxt, reason = unpractised[0], "not practised yet, and every round of the loop is a gate"
     elif latest:
-        low = min(latest.values(), key=lambda s: float(s.card["overall"]))
+        low = min(latest.values(), key=lambda s: s.card.overall)
         nxt, reason = low.round, "your lowest-scoring round"
     else:
         nxt, reason = None, "no scored sessions yet"
     return Progress(
         sessions=len(sessions),
         trends=trends,
-        overall=tuple(float(s.card["overall"]) for s in sessions),
+        overall=tuple(s.card.overall for s in sessions),
         strongest=ranked[-1].dimension if ranked else None,
         weakest=ranked[0].dimension if ranked else None,
         practise_next=nxt,

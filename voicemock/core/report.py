@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicemock.core.scoring import Scorecard
+
 
 def _clock(seconds: float | None) -> str:
     seconds = float(seconds or 0.0)
@@ -40,59 +42,54 @@ def usage_summary(calls: list[dict[str, Any]]) -> str:
     return text + (f", {failed} failed" if failed else "")
 
 
-def incorrect_line(claim: dict[str, Any]) -> str:
-    """A wrong claim as the scorecard shows it: the quote, then the correction."""
-    return f"incorrect: “{claim['quote']}” — {claim['correction']}"
-
-
-def scorecard_markdown(card: dict[str, Any]) -> list[str]:
+def scorecard_markdown(card: Scorecard) -> list[str]:
     lines = [
-        f"**Verdict: {card['recommendation']}** — overall {card['overall']:.2f} / 4 "
-        f"(brain: {card.get('brain', 'offline')}, rubric {card.get('rubric_version', '?')})",
+        f"**Verdict: {card.recommendation}** — overall {card.overall:.2f} / 4 "
+        f"(brain: {card.brain}, rubric {card.rubric_version or '?'})",
         "",
         "| Dimension | Score | |",
         "|---|---|---|",
     ]
-    for dim_id, dim in card["dimensions"].items():
-        lines.append(f"| {dim.get('title', dim_id)} | {dim['score']} / 4 | `{bar(dim['score'])}` |")
+    for dim in card.dimensions:
+        lines.append(f"| {dim.title} | {dim.score} / 4 | `{bar(dim.score)}` |")
     lines.append("")
-    for reason in card.get("caps", []):
+    for reason in card.caps:
         lines.append(f"- **Capped at no hire:** {reason}")
-    for claim in card.get("incorrect", []):
-        lines.append(f"- **{incorrect_line(claim)}**")
-    if card.get("caps") or card.get("incorrect"):
+    for claim in card.incorrect:
+        lines.append(f"- **{claim.line}**")
+    if card.caps or card.incorrect:
         lines.append("")
-    for dim_id, dim in card["dimensions"].items():
-        lines.append(f"### {dim.get('title', dim_id)}: {dim['score']} / 4")
-        if dim.get("llm_score") is not None:
+    for dim in card.dimensions:
+        lines.append(f"### {dim.title}: {dim.score} / 4")
+        if dim.llm_score is not None:
             lines.append(
-                f"LLM {dim['llm_score']}, offline {dim['offline_score']}"
-                + (" — **disputed**" if dim.get("disputed") else "")
+                f"LLM {dim.llm_score}, offline {dim.offline_score}"
+                + (" — **disputed**" if dim.disputed else "")
             )
             lines.append("")
-        for flag in dim.get("flags", []):
+        for flag in dim.flags:
             lines.append(f"- Flag: {flag}")
-        for quote in dim.get("evidence", [])[:3]:
+        for quote in dim.evidence[:3]:
             lines.append(f"> {quote}")
             lines.append("")
-        for gap in dim.get("missing", []):
+        for gap in dim.missing:
             lines.append(f"- Missing: {gap}")
         lines.append("")
-    if card.get("missing_concepts"):
+    if card.missing_concepts:
         lines.append("### Concepts not explained")
-        lines += [f"- {c}" for c in card["missing_concepts"]]
+        lines += [f"- {c}" for c in card.missing_concepts]
         lines.append("")
-    if card.get("hints"):
+    if card.hints:
         lines.append("### What a strong answer would add")
-        lines += [f"- {h}" for h in card["hints"]]
+        lines += [f"- {h}" for h in card.hints]
         lines.append("")
-    if card.get("delivery"):
+    if card.delivery is not None:
         lines.append("### Delivery")
-        lines.append(delivery_summary(card["delivery"]))
+        lines.append(delivery_summary(card.delivery.to_dict()))
         lines.append("")
-        lines += [f"- {n}" for n in card.get("delivery_notes", [])]
+        lines += [f"- {n}" for n in card.delivery_notes]
         lines.append("")
-    for note in card.get("notes", []):
+    for note in card.notes:
         lines.append(f"_Note: {note}_")
     return lines
 
@@ -131,7 +128,7 @@ def session_markdown(session: dict[str, Any]) -> str:
     lines.append("## Scorecard")
     lines.append("")
     if session.get("scorecard"):
-        lines += scorecard_markdown(session["scorecard"])
+        lines += scorecard_markdown(Scorecard.from_dict(session["scorecard"]))
     else:
         lines.append("_Not scored: the session did not finish._")
     return "\n".join(lines).rstrip() + "\n"

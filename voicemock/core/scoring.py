@@ -13,13 +13,14 @@ question, an answer that does not address the question, and injected text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voicemock.core import reading
 from voicemock.core.bank import Concept, Question
 from voicemock.core.claims import ClaimChecker, WrongClaim
+from voicemock.core.delivery import Delivery, advice, combine
 from voicemock.core.injection import InjectionDetector
 from voicemock.core.knowledge import Knowledge
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
@@ -92,6 +93,22 @@ class DimensionScore:
             }
         return out
 
+    @classmethod
+    def from_dict(cls, dim_id: str, data: Mapping[str, Any]) -> DimensionScore:
+        """A dimension as stored (``to_dict``; older cards may lack the later keys)."""
+        llm = data.get("llm_score")
+        return cls(
+            id=dim_id,
+            title=str(data.get("title", dim_id)),
+            score=int(data["score"]),
+            evidence=tuple(data.get("evidence", ())),
+            missing=tuple(data.get("missing", ())),
+            flags=tuple(data.get("flags", ())),
+            llm_score=None if llm is None else int(llm),
+            offline_score=None if llm is None else int(data["offline_score"]),
+            disputed=bool(data.get("disputed", False)),
+        )
+
 
 @dataclass(frozen=True)
 class Scorecard:
@@ -110,6 +127,9 @@ class Scorecard:
     """Why the verdict is capped at no hire (a central wrong claim, off topic, injection)."""
     not_scored: tuple[str, ...] = ()
     """Dimensions the questions did not call for, so they were not scored."""
+    delivery: Delivery | None = None
+    """How the round's answers were delivered (spoken or replayed), when measured."""
+    delivery_notes: tuple[str, ...] = ()
 
     def dimension(self, dim_id: str) -> DimensionScore:
         for dim in self.dimensions:
@@ -131,7 +151,42 @@ class Scorecard:
             "incorrect": [w.to_dict() for w in self.incorrect],
             "caps": list(self.caps),
             "not_scored": list(self.not_scored),
-        }
+        } | (
+            {"delivery": self.delivery.to_dict(), "delivery_notes": list(self.delivery_notes)}
+            if self.delivery is not None
+            else {}
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:
+        """A scorecard as stored (``to_dict``); cards stored by older versions lack some
+        keys, which read as empty."""
+        delivery = data.get("delivery")
+        return cls(
+            round=str(data.get("round", "")),
+            overall=float(data["overall"]),
+            recommendation=str(data["recommendation"]),
+            dimensions=tuple(
+                DimensionScore.from_dict(k, v) for k, v in data.get("dimensions", {}).items()
+            ),
+            missing_concepts=tuple(data.get("missing_concepts", ())),
+            hints=tuple(data.get("hints", ())),
+            rubric_version=str(data.get("rubric_version", "")),
+            brain=str(data.get("brain", "offline")),
+            notes=tuple(data.get("notes", ())),
+            incorrect=tuple(WrongClaim.from_dict(w) for w in data.get("incorrect", ())),
+            caps=tuple(data.get("caps", ())),
+            not_scored=tuple(data.get("not_scored", ())),
+            delivery=Delivery.from_dict(delivery) if delivery else None,
+            delivery_notes=tuple(data.get("delivery_notes", ())),
+        )
+
+    def with_delivery(self, deliveries: Sequence[Delivery], pace: tuple[int, int]) -> Scorecard:
+        """The card with how its answers were delivered (unchanged when none was measured)."""
+        total = combine(deliveries)
+        if total is None:
+            return self
+        return replace(self, delivery=total, delivery_notes=tuple(advice(total, pace)))
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,7 @@ class ScorecardSaved:
     """The round's scorecard as stored: rubric scores plus the session's delivery figures."""
 
     session_id: str
-    card: dict[str, Any]
+    card: Scorecard
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from voicemock.audio.files import FileSource
 from voicemock.core.bank import Question
-from voicemock.core.delivery import Delivery, DeliveryMeter, advice, combine
+from voicemock.core.delivery import Delivery, DeliveryMeter
 from voicemock.core.models import SAMPLE_RATE
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.round.events import (
@@ -122,16 +122,6 @@ class StreamedSpeech:
 
 
 STOPPED = "stopped by the candidate; scoring the answers given"
-
-
-def scorecard_with_delivery(
-    card: dict[str, Any], deliveries: Sequence[Delivery], pace: tuple[int, int]
-) -> dict[str, Any]:
-    """The stored scorecard: the brain's verdict plus how the answers were delivered."""
-    total = combine(deliveries)
-    if total is None:
-        return card
-    return card | {"delivery": total.to_dict(), "delivery_notes": advice(total, pace)}
 
 
 @dataclass
@@ -391,8 +381,8 @@ class RoundRunner:
             self.emit(event)
             if isinstance(event, RoundScored):
                 pace = self.meter.config.pace_wpm if self.meter else (0, 0)
-                card = scorecard_with_delivery(event.scorecard.to_dict(), run.deliveries, pace)
-                self.store.save_scorecard(run.session_id, card)
+                card = event.scorecard.with_delivery(run.deliveries, pace)
+                self.store.save_scorecard(run.session_id, card.to_dict())
                 self.emit(ScorecardSaved(run.session_id, card))
 
     def _store_usage(self, session_id: str) -> None:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from voicemock.core.scoring import Scorecard
 from voicemock.tui.widgets import ALL, clock, fill_sessions, markup, round_options
 
 
@@ -95,11 +96,8 @@ class ReviewScreen(Screen[None]):
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             self.session = store.get_session(session_id)
         s = self.session
-        score = (
-            f" · {s['scorecard']['overall']:.2f} {s['scorecard']['recommendation']}"
-            if s["scorecard"]
-            else ""
-        )
+        card = Scorecard.from_dict(s["scorecard"]) if s["scorecard"] else None
+        score = f" · {card.overall:.2f} {card.recommendation}" if card else ""
         self.query_one("#session-title", Label).update(
             Content(f"{s['id']} · {s['round']} · {s['brain']} · {s['status']}{score}")
         )
