@@ -14,9 +14,9 @@ lint:
 test:
 	bash scripts/dev.sh test
 
-# The edit loop: no speech model, no real-time audio.
+# The edit loop: no speech model, no real-time audio; three workers (most tests wait on I/O).
 test-fast:
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" -n 3
 
 bench:
 	bash scripts/dev.sh bench

@@ -30,12 +30,13 @@ def fixture_manifest() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def transcriber():
-    """The bundled tiny.en model, loaded once for the whole run."""
-    from voicemock.stt import WhisperTranscriber
+    """The bundled tiny.en model, loaded once for the whole run (and shared with the commands
+    the ``voicemock`` fixture runs in this process)."""
+    from voicemock.config import Settings
+    from voicemock.round.events import ignore
+    from voicemock.round.wiring import load_transcriber
 
-    stt = WhisperTranscriber()
-    stt.load()
-    return stt
+    return load_transcriber(Settings(), ignore)
 
 
 @pytest.fixture(scope="session")
@@ -90,10 +91,38 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def voicemock(tmp_path: Path, data_dir: Path):
-    """Run the installed ``voicemock`` command from a folder outside the repo."""
+def voicemock(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run a ``voicemock`` command in this process, from a folder outside the repo, with the
+    same isolated environment as :func:`voicemock_process` (the speech model is loaded once
+    per test run, not once per command). Unexpected exceptions propagate to the test."""
+    from click.testing import CliRunner
+
+    from voicemock.cli.main import cli
+
     workdir = tmp_path / "work"
-    workdir.mkdir()
+    workdir.mkdir(exist_ok=True)
+    base_env = isolated_env(tmp_path, data_dir)
+    inherited = {k: None for k in os.environ if k.startswith(("VOICEMOCK_", "OPENAI_"))}
+    monkeypatch.chdir(workdir)
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+        full_env = base_env | (env or {})
+        changes = inherited | {k: v for k, v in full_env.items() if os.environ.get(k) != v}
+        result = CliRunner().invoke(
+            cli, list(args), input=stdin, env=changes, prog_name="voicemock",
+            catch_exceptions=False,
+        )  # fmt: skip
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def voicemock_process(tmp_path: Path, data_dir: Path):
+    """Run the installed ``voicemock`` command in its own process, from a folder outside the
+    repo: the smoke test of each command family, and whatever needs a real process."""
+    workdir = tmp_path / "work"
+    workdir.mkdir(exist_ok=True)
     base_env = isolated_env(tmp_path, data_dir)
 
     def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
@@ -110,3 +139,18 @@ def voicemock(tmp_path: Path, data_dir: Path):
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_never_runs_the_speech_model(request: pytest.FixtureRequest, monkeypatch):
+    """``slow`` means "runs the speech model or plays real-time audio": a test without the
+    mark that reaches the model fails here, so ``make test-fast`` stays fast."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    from voicemock.stt.whisper import WhisperTranscriber
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("this test runs the speech model: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(WhisperTranscriber, "load", refuse)
+    monkeypatch.setattr(WhisperTranscriber, "transcribe", refuse)

@@ -15,8 +15,6 @@ from voicemock.core.bank import ROUND_IDS
 
 from .conftest import FIXTURES
 
-pytestmark = pytest.mark.slow
-
 DEMO = [
     "--replay",
     str(FIXTURES / "eo-first.flac"),
@@ -63,6 +61,7 @@ def replayed(tmp_path_factory):
     return tmp / "data", json.loads(proc.stdout), proc.stderr
 
 
+@pytest.mark.slow
 def test_practice_json_has_the_documented_shape(replayed):
     _, session, _ = replayed
     for key in ("id", "round", "brain", "started_at", "turns", "scorecard"):
@@ -83,6 +82,7 @@ def test_practice_json_has_the_documented_shape(replayed):
     assert 1.0 <= card["overall"] <= 4.0
 
 
+@pytest.mark.slow
 def test_replayed_transcripts_are_what_was_said(replayed):
     _, session, _ = replayed
     first = session["turns"][0]["transcript"].lower()
@@ -90,6 +90,7 @@ def test_replayed_transcripts_are_what_was_said(replayed):
     assert "idempotent producer" in session["turns"][1]["transcript"].lower()
 
 
+@pytest.mark.slow
 def test_follow_ups_target_what_the_first_answer_left_out(replayed):
     _, session, _ = replayed
     follow_ups = [t for t in session["turns"] if t["kind"] == "follow_up"]
@@ -97,11 +98,13 @@ def test_follow_ups_target_what_the_first_answer_left_out(replayed):
     assert follow_ups[1]["concept_id"] == "latency"
 
 
+@pytest.mark.slow
 def test_progress_went_to_stderr_with_json(replayed):
     _, _, stderr = replayed
     assert "Interviewer" in stderr and "Scorecard" in stderr
 
 
+@pytest.mark.slow
 def test_saved_audio_is_16k_mono_wav(replayed):
     import wave
 
@@ -111,7 +114,9 @@ def test_saved_audio_is_16k_mono_wav(replayed):
         assert wav.getnframes() > 16_000 * 10
 
 
-def test_sessions_show_export(replayed, voicemock, tmp_path):
+@pytest.mark.slow
+def test_sessions_show_export(replayed, voicemock_process, tmp_path):
+    voicemock = voicemock_process  # the smoke test of sessions, show and export
     data_dir, session, _ = replayed
     env = {"VOICEMOCK_DATA_DIR": str(data_dir)}
     listing = voicemock("sessions", env=env)
@@ -126,6 +131,7 @@ def test_sessions_show_export(replayed, voicemock, tmp_path):
     assert json.loads(exported.stdout)["id"] == session["id"]
 
 
+@pytest.mark.slow
 def test_human_output_shows_interviewer_answers_and_scorecard(voicemock, data_dir):
     result = voicemock(
         "practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"), "--headless"
@@ -136,6 +142,7 @@ def test_human_output_shows_interviewer_answers_and_scorecard(voicemock, data_di
     assert "Saved as" in out
 
 
+@pytest.mark.slow
 def test_files_left_over_are_reported(voicemock):
     result = voicemock(
         "practice",
@@ -150,6 +157,7 @@ def test_files_left_over_are_reported(voicemock):
     assert "unused: schema-weak.flac" in result.stdout
 
 
+@pytest.mark.slow
 def test_files_running_out_scores_the_answers_given(voicemock, data_dir):
     result = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-weak.flac"), "--json")
     assert result.code == 0, result.stderr
@@ -180,6 +188,7 @@ def test_score_json_from_transcript(voicemock, tmp_path):
     assert data["overall"] >= 3.0
 
 
+@pytest.mark.slow
 def test_score_json_from_audio_with_own_question(voicemock):
     result = voicemock(
         "score",
@@ -197,7 +206,8 @@ def test_score_json_from_audio_with_own_question(voicemock):
     assert data["overall"] > 2.0
 
 
-def test_score_from_stdin(voicemock):
+def test_score_from_stdin(voicemock_process):
+    voicemock = voicemock_process  # the smoke test of score
     result = voicemock(
         "score",
         "--round",
@@ -294,7 +304,8 @@ def test_bad_config_key_is_named(voicemock, tmp_path):
     assert "unknown setting(s) modle" in _one_clean_line(result.stderr)
 
 
-def test_help_explains_every_command(voicemock):
+def test_help_explains_every_command(voicemock_process):
+    voicemock = voicemock_process  # the installed entry point
     result = voicemock("--help")
     assert result.code == 0
     for command in ("practice", "score", "sessions", "show", "export", "questions"):
@@ -303,6 +314,7 @@ def test_help_explains_every_command(voicemock):
     assert "--replay" in practice and "--data-dir" in practice and "--json" in practice
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
     from voicemock import resources
@@ -341,6 +353,7 @@ def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
     assert set(card["dimensions"]) | skipped == {d.id for d in spec.dimensions}
 
 
+@pytest.mark.slow
 def test_debrief_gates_the_loop_on_the_weakest_round(voicemock, tmp_path):
     strong = voicemock("practice", *ROUND, "--replay", str(FIXTURES / "eo-strong.flac"), "--json")
     weak = voicemock(

@@ -307,7 +307,8 @@ def test_the_labelled_set_meets_the_committee_bar():
     assert report.false_alarms == 0
 
 
-def test_eval_runs_from_the_command_line_as_text_and_json(voicemock):
+def test_eval_runs_from_the_command_line_as_text_and_json(voicemock_process):
+    voicemock = voicemock_process  # the smoke test of eval
     text = voicemock("eval", str(JUDGE_SET))
     assert text.code == 0, text.stderr
     assert "pairwise ranking agreement" in text.stdout

@@ -151,7 +151,8 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
     assert sum(isinstance(e, SpeechStarted) for e in events) == 3
 
 
-def test_doctor_reports_the_endpoint_and_the_model_it_serves(voicemock):
+def test_doctor_reports_the_endpoint_and_the_model_it_serves(voicemock_process):
+    voicemock = voicemock_process  # the smoke test of doctor
     with ScriptedLLM(api_key=KEY) as server:
         server.script("json", text("ready"))
         env = {"OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}

@@ -89,6 +89,8 @@ def test_interrupt_during_a_round_keeps_completed_turns(tmp_path):
         text=True,
         env=env,
         cwd=tmp_path,
+        # As from a terminal: a test run started in the background inherits an ignored SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     seen = []

@@ -97,7 +97,8 @@ def test_progress_declining_and_round_filter(tmp_path):
 
 
 @pytest.mark.slow
-def test_rescore_and_progress_commands(voicemock, data_dir):
+def test_rescore_and_progress_commands(voicemock_process, data_dir):
+    voicemock = voicemock_process  # the smoke test of rescore and progress
     for fixture in ("eo-weak", "eo-first", "eo-strong"):
         result = voicemock(
             "practice",

@@ -456,12 +456,13 @@ def score(
     else:
         assert audio is not None
         from voicemock.audio.files import FileSource
-        from voicemock.stt import WhisperTranscriber, build_prompt
+        from voicemock.round.events import ignore
+        from voicemock.round.wiring import load_transcriber
 
         settings = _settings(ctx, model=model)
         source = FileSource(audio, max_seconds=settings.max_file_answer)
-        stt = WhisperTranscriber(settings.model, threads=settings.cpu_threads or None)
-        prompt = build_prompt(question.text, resources.vocabulary())
+        stt = load_transcriber(settings, ignore)
+        prompt = stt.prompt_for(question.text, resources.vocabulary())
         text = stt.transcribe(source.pcm, prompt=prompt).text
         if not text.strip():
             raise VoicemockError(f"{audio}: no words were recognised in the answer")

@@ -9,6 +9,7 @@ builds the interviewer brain and runs the round, reporting progress as events.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,19 +86,32 @@ def make_brain(settings: Any, emit: Emit) -> tuple[Brain, dict[str, Any]]:
     return LLMBrain(client, resources.persona(), scorer, on_event=emit), client.config.public()
 
 
+_LOADED: dict[tuple[str | None, int], Transcriber] = {}
+_LOADING = threading.Lock()
+
+
 def load_transcriber(settings: Any, emit: Emit) -> Transcriber:
+    """The speech model the settings ask for, loaded once per process and then reused (an
+    app's next round, a second command run in the same process)."""
     from voicemock.stt import WhisperTranscriber
 
-    transcriber = WhisperTranscriber(
-        settings.model,
-        threads=settings.cpu_threads or None,
-        on_notice=lambda m: emit(NoticeGiven(m)),
-    )
-    emit(ModelLoadStarted(transcriber.label))
-    started = time.perf_counter()
-    transcriber.load()
-    emit(ModelLoaded(transcriber.label, time.perf_counter() - started))
-    return transcriber
+    key = (settings.model or None, settings.cpu_threads or 0)
+    with _LOADING:
+        loaded = _LOADED.get(key)
+        if loaded is not None:
+            emit(ModelLoaded(loaded.label, 0.0))
+            return loaded
+        transcriber = WhisperTranscriber(
+            settings.model,
+            threads=settings.cpu_threads or None,
+            on_notice=lambda m: emit(NoticeGiven(m)),
+        )
+        emit(ModelLoadStarted(transcriber.label))
+        started = time.perf_counter()
+        transcriber.load()
+        emit(ModelLoaded(transcriber.label, time.perf_counter() - started))
+        _LOADED[key] = transcriber
+        return transcriber
 
 
 class InterviewerVoice:
