@@ -28,6 +28,8 @@ class FailingSecondTime:
     def __init__(self, real):
         self.real = real
         self.calls = 0
+        self.label = real.label
+        self.prompt_for = real.prompt_for
 
     def transcribe(self, audio, *, prompt="", fast=False):
         self.calls += 1
