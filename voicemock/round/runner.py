@@ -122,6 +122,7 @@ class StreamedSpeech:
 
 
 STOPPED = "stopped by the candidate; scoring the answers given"
+UNANSWERED = "stopped by the candidate before any answer; nothing to score"
 
 
 @dataclass
@@ -207,8 +208,7 @@ class RoundRunner:
                 self._streamed.finish()
                 self._streamed = None
         if run.unanswered:
-            self._close(run, "incomplete", "stopped by the candidate before any answer; "
-                        "nothing to score")  # fmt: skip
+            self._close(run, "incomplete", UNANSWERED)
             return session_id
         left = source.leftover()
         if left:
