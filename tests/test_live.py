@@ -15,7 +15,7 @@ import pytest
 
 from voicemock.audio.files import decode_file
 
-from . import terminal
+from . import speech, terminal
 from .conftest import FIXTURES, _voicemock_cmd, isolated_env, normalize_words, only_session
 from .pulse import VirtualAudio
 
@@ -80,8 +80,6 @@ def test_spoken_round_end_to_end(audio, tmp_path):
             "technical",
             "--question",
             "tech-exactly-once-payments",
-            "--end-silence",
-            "2",
             "--max-follow-ups",
             "1",
         )
@@ -90,12 +88,10 @@ def test_spoken_round_end_to_end(audio, tmp_path):
     assert session["mode"] == "live" and session["status"] == "complete"
     turns = session["turns"]
     assert [t["kind"] for t in turns] == ["question", "follow_up"]
-    # Transcribed segment by segment while the answer was spoken, yet close to the script.
-    # Where the segments are cut depends on real-time scheduling, so the tiny model's
-    # errors vary from run to run (0.09-0.27 seen); whole-file replay is held to 0.25.
+    # Stored from the final pass over the whole answer: held to the replay bar (0.25).
     for turn, name in zip(turns, ("eo-first", "eo-followup-retries"), strict=True):
         reference = normalize_words((FIXTURES / f"{name}.txt").read_text())
-        assert jiwer.wer(reference, normalize_words(turn["transcript"])) <= 0.35, turn
+        assert jiwer.wer(reference, normalize_words(turn["transcript"])) <= 0.25, turn
     assert "idempotent producer" in turns[1]["transcript"].lower()
     # The interviewer really spoke: energy on the virtual speaker's monitor.
     speaker = played[0]
@@ -106,7 +102,8 @@ def test_spoken_round_end_to_end(audio, tmp_path):
         lat = turn["latency"]
         for key in ("speech_end_s", "end_to_transcript_s", "next_line_ready_s", "audio_s"):
             assert key in lat, lat
-        assert lat["end_reason"] == "silence"
+        # No key was pressed and the 10 s ceiling was not reached: each pause was judged.
+        assert lat["end_reason"] in {"complete", "unsure"}, lat
         assert Path(turn["audio_path"]).is_file()
         assert turn["duration_s"] >= 10
         assert turn["segments"] and turn["segments"][0]["words"]
@@ -124,6 +121,7 @@ def test_short_pause_keeps_one_answer_long_pause_ends_it(audio, tmp_path):
         "tech-schema-evolution",
         "--end-silence",
         "2.5",
+        "--no-turn-detection",  # the ceiling alone, as before turn detection
         "--max-follow-ups",
         "0",
         "--no-speech",
@@ -364,3 +362,111 @@ def test_losing_the_microphone_in_the_app_is_a_modal_on_a_clean_screen(tmp_path)
     wav = audio_dir / "turn-01.wav"
     assert session["status"] == "incomplete" and "microphone" in session["error"]
     assert decode_file(wav).size > 16_000 * 2
+
+
+# -- turn-taking: answers synthesised in several voices -----------------------------------
+needs_espeak = pytest.mark.skipif(not speech.available(), reason="espeak-ng is not installed")
+
+
+@needs_espeak
+def test_finished_answers_end_without_a_key_and_the_next_line_follows(audio, tmp_path):
+    answers = [speech.synthesize(text, voice) for text, voice in zip(
+        speech.COMPLETE[:2], speech.VOICES[1:3], strict=True
+    )]  # fmt: skip
+    with audio.monitor() as played:
+        code, out, err = run_live(
+            audio, tmp_path, answers, "--round", "technical", "--question",
+            "tech-ordering-global", "--max-follow-ups", "1",
+        )  # fmt: skip
+    assert code == 0, err
+    turns = json.loads(out)["turns"]
+    assert len(turns) == 2
+    for turn in turns:
+        assert turn["latency"]["end_reason"] in {"complete", "unsure"}, turn["latency"]
+    assert "next_audio_start_s" in turns[0]["latency"]  # the follow-up was played
+    assert float(np.sqrt(np.mean(played[0] ** 2))) > 0.01
+
+
+@needs_espeak
+def test_thinking_pauses_after_an_unfinished_clause_are_not_cut_off(audio, tmp_path):
+    """2, 4 and 6 s of silence after "…and the second thing I would do is": one answer each,
+    each in its own voice; the words after the pause belong to the same answer."""
+    answers, resumes = [], []
+    for (head, tail), pause, voice in zip(
+        speech.UNFINISHED, (2.0, 4.0, 6.0), speech.VOICES[:3], strict=True
+    ):
+        clip, resume = speech.with_pause(head, pause, tail, voice)
+        answers.append(clip)
+        resumes.append((resume, tail))
+    code, out, err = run_live(
+        audio, tmp_path, answers, "--round", "technical", "--questions", "3", "--seed", "1",
+        "--max-follow-ups", "0", "--no-speech",
+    )  # fmt: skip
+    assert code == 0, err
+    turns = json.loads(out)["turns"]
+    assert len(turns) == 3, err
+    for turn, (resume, tail) in zip(turns, resumes, strict=True):
+        assert turn["latency"]["speech_end_s"] > resume, (turn["latency"], turn["transcript"])
+        said = _words(turn["transcript"])
+        kept = [w for w in _words(tail) if len(w) > 4]
+        assert sum(w in said for w in kept) >= len(kept) // 2, (tail, turn["transcript"])
+
+
+@needs_espeak
+def test_an_answer_started_right_as_the_question_ends_is_kept_whole(audio, tmp_path):
+    """The answer starts 0.2 s after the question's last sample played."""
+    answer = speech.synthesize(
+        "Partition by order ID, so that events for one order stay in sequence.", "en-gb"
+    )
+    audio.hush()
+    env = isolated_env(tmp_path, base=audio.env)
+    cache = tmp_path / "data" / "tts-cache"
+    args = ["practice", "--mic", "--headless", "--json", "--round", "technical",
+            "--question", "tech-ordering-global", "--max-follow-ups", "0"]  # fmt: skip
+    proc = subprocess.Popen(
+        [*_voicemock_cmd(), *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(cache.glob("*.wav")):  # rendered: playback starts now
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+        time.sleep(0.005)
+    started = time.monotonic()
+    import wave
+
+    with wave.open(str(next(cache.glob("*.wav"))), "rb") as line:
+        length = line.getnframes() / line.getframerate()
+    time.sleep(max(0.0, started + length + 0.2 - time.monotonic()))
+    audio.speak(answer)
+    out, err = proc.communicate(timeout=120)
+    audio.hush()
+    assert proc.returncode == 0, err
+    (turn,) = json.loads(out)["turns"]
+    assert normalize_words(turn["transcript"]).split()[0] == "partition", turn["transcript"]
+    # The recording holds silence before the first word: it began before the answer did.
+    from voicemock.audio.files import decode_pcm, speech_spans
+
+    onset = speech_spans(decode_pcm(turn["audio_path"]))[0][0]
+    assert onset > 0.05, onset
+
+
+def test_the_stored_transcript_of_a_spoken_answer_is_replay_grade(audio, tmp_path, transcriber):
+    from voicemock import resources
+
+    names = ("eo-first", "eo-followup-retries")
+    code, out, err = run_live(
+        audio, tmp_path, [decode_file(FIXTURES / f"{n}.flac") for n in names],
+        "--round", "technical", "--question", "tech-exactly-once-payments",
+        "--max-follow-ups", "1", "--no-speech",
+    )  # fmt: skip
+    assert code == 0, err
+    turns = json.loads(out)["turns"]
+    question = resources.bank().get("tech-exactly-once-payments")
+    for turn, name in zip(turns, names, strict=True):
+        line = question.text if turn["kind"] == "question" else f"{question.text} {turn['prompt']}"
+        prompt = transcriber.prompt_for(line, resources.vocabulary())
+        replayed = transcriber.transcribe(decode_file(FIXTURES / f"{name}.flac"), prompt=prompt)
+        reference = normalize_words((FIXTURES / f"{name}.txt").read_text())
+        live_wer = jiwer.wer(reference, normalize_words(turn["transcript"]))
+        replay_wer = jiwer.wer(reference, normalize_words(replayed.text))
+        assert live_wer <= replay_wer + 0.02, (live_wer, replay_wer, turn["transcript"])

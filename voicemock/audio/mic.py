@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import queue
-import threading
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,10 @@ from voicemock.core.models import SAMPLE_RATE
 class MicSource:
     """Captures from an input device; resamples when the device cannot do 16 kHz.
 
-    ``muted`` makes it half duplex: while the interviewer speaks, captured audio is
-    dropped so the question never ends up in the answer.
+    Every block is kept with the time it arrived, so that what was heard while the
+    interviewer spoke can be dropped afterwards, up to the moment the question's last
+    sample played, and not a moment later (:meth:`drain` with ``before``): an answer
+    that starts right after the question is kept whole.
     """
 
     sample_rate = SAMPLE_RATE
@@ -27,10 +29,10 @@ class MicSource:
         self.device = device
         self.device_name = "the default microphone"
         """What PortAudio calls the device, once it is open."""
-        self.muted = threading.Event()
         self.level = 0.0
         self.failed: str | None = None
-        self._queue: queue.Queue[np.ndarray] = queue.Queue()
+        self._queue: queue.Queue[tuple[float, np.ndarray]] = queue.Queue()
+        self._held: tuple[float, np.ndarray] | None = None
         self._stream: Any = None
         self._resampler: Any = None
         self._rate = SAMPLE_RATE
@@ -78,9 +80,7 @@ class MicSource:
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         samples = indata[:, 0]
         self.level = float(np.sqrt(np.mean(np.square(samples)))) if samples.size else 0.0
-        if self.muted.is_set():
-            return
-        self._queue.put(samples.copy())
+        self._queue.put((monotonic(), samples.copy()))
 
     def _finished(self) -> None:
         if self._stream is not None and not getattr(self, "_closing", False):
@@ -98,20 +98,28 @@ class MicSource:
 
     def read(self, timeout: float = 0.5) -> np.ndarray | None:
         """The next chunk of 16 kHz samples, or None if nothing arrived within ``timeout``."""
+        if self._held is not None:
+            (_, chunk), self._held = self._held, None
+            return self._to_16k(chunk)
         try:
-            chunk = self._queue.get(timeout=timeout)
+            _, chunk = self._queue.get(timeout=timeout)
         except queue.Empty:
             if self.failed:
                 raise AudioDeviceError(f"{self.failed}; {NO_DEVICE_HINT}") from None
             return None
         return self._to_16k(chunk)
 
-    def drain(self) -> None:
-        """Forget anything captured so far (for example, the tail of the question)."""
+    def drain(self, before: float | None = None) -> None:
+        """Forget what was captured so far, or only the blocks that ended before the
+        monotonic time ``before`` (the interviewer's line, up to its last sample)."""
+        self._held = None
         while True:
             try:
-                self._queue.get_nowait()
+                arrived, chunk = self._queue.get_nowait()
             except queue.Empty:
+                return
+            if before is not None and arrived >= before:
+                self._held = (arrived, chunk)  # the first block to keep: read next
                 return
 
     def close(self) -> None:

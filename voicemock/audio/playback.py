@@ -39,9 +39,9 @@ def play_file(
     return min(waited, total)
 
 
-def play_line(path: Path, device: int | None = None) -> float:
+def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
     """Play a rendered interviewer line (16-bit PCM WAV) to the end; returns the monotonic
-    time playback started."""
+    times its first and its last sample played."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2:
@@ -58,4 +58,4 @@ def play_line(path: Path, device: int | None = None) -> float:
         sd.wait()
     except sd.PortAudioError as exc:
         raise AudioDeviceError(f"cannot play audio ({exc}); {NO_DEVICE_HINT}") from None
-    return started
+    return started, started + audio.size / rate

@@ -273,10 +273,19 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
 @click.option(
     "--end-silence",
     type=click.FloatRange(0.5, 60),
-    default=4.0,
+    default=10.0,
     show_default=True,
     metavar="SECONDS",
-    help="With --mic: this much silence ends an answer (long enough for thinking pauses).",
+    help="With --mic: this much silence ends an answer whatever it sounds like (the ceiling "
+    "for thinking pauses).",
+)
+@click.option(
+    "--turn-detection/--no-turn-detection",
+    default=True,
+    show_default=True,
+    help="With --mic: judge each pause (how it sounds, how the sentence ends); a finished "
+    "answer ends after half a second, an unfinished one waits up to --end-silence. "
+    "--no-turn-detection --end-silence 4 is the old behaviour.",
 )
 @click.option(
     "--max-answer",
@@ -332,6 +341,7 @@ def practice(
     input_device: str | None,
     output_device: str | None,
     end_silence: float,
+    turn_detection: bool,
     max_answer: float,
     tts_voice: str | None,
     tts_rate: int | None,
@@ -386,6 +396,7 @@ def practice(
         input_device=input_device,
         output_device=output_device,
         end_silence=end_silence,
+        turn_detection=turn_detection,
         max_answer=max_answer,
         tts_voice=tts_voice,
         tts_rate=tts_rate,

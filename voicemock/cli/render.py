@@ -11,7 +11,9 @@ import click
 from voicemock.core.report import bar, delivery_summary
 from voicemock.core.scoring import Scorecard
 from voicemock.round.events import (
+    AnswerRevised,
     AnswerStarted,
+    AnswerStateChanged,
     AnswerTranscribed,
     Event,
     FilesLeftOver,
@@ -86,9 +88,11 @@ class HeadlessRenderer:
             ),
             AnswerTranscribed: self._answer_transcribed,
             TurnSaved: self._turn_saved,
+            AnswerStateChanged: self._answer_state,
+            AnswerRevised: self._answer_revised,
             ListeningStarted: lambda e: self.echo(
-                f"  Listening… (Enter finishes the answer; {e.end_silence_s:g} s of silence "
-                "ends it too)",
+                f"  Listening… (a finished answer ends by itself; Enter ends it at once; "
+                f"{e.end_silence_s:g} s of silence always does)",
                 fg="green",
             ),
             SegmentTranscribed: lambda e: self.echo(_wrap(f"… {e.text}", "    "), dim=True),
@@ -134,6 +138,14 @@ class HeadlessRenderer:
         )
         if event.delivery:
             self.echo(f"  delivery: {delivery_summary(event.delivery)}", dim=True)
+
+    def _answer_state(self, event: AnswerStateChanged) -> None:
+        if event.state == "thinking":
+            self.echo("  … thinking pause: still listening (Enter ends the answer)", dim=True)
+
+    def _answer_revised(self, event: AnswerRevised) -> None:
+        self.echo(f"  final transcript of turn {event.index}:", dim=True)
+        self.echo(_wrap(event.transcript.text, "    "), dim=True)
 
     def _scorecard_saved(self, event: ScorecardSaved) -> None:
         self.echo()

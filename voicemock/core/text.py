@@ -139,3 +139,30 @@ def quote_found(quote: str, normalized_text: str, min_ratio: float = 0.85) -> bo
             if matcher.real_quick_ratio() >= min_ratio and matcher.ratio() >= min_ratio:
                 return True
     return False
+
+
+# Words a finished sentence does not end on: conjunctions, prepositions, articles,
+# auxiliaries and fillers ("…and the second thing I would do is", "the trade-off is, um").
+_DANGLING = frozenset(
+    """
+    and but or nor so because since although though while whereas unless until if then
+    than that which who whom whose where when whether as like
+    a an the this these those my our your their its his her some any every each
+    to of in on at by for from with without into onto about over under between through
+    via per against toward towards
+    is are was were be will would can could should shall must
+    um uh er erm ah hmm mm plus
+    """.split()  # noqa: SIM905
+)
+
+
+def sounds_unfinished(text: str) -> bool:
+    """True when ``text`` (a live transcript so far) stops mid-thought: it ends on a word no
+    finished sentence ends on, or on a comma, colon, dash or ellipsis."""
+    stripped = text.rstrip()
+    if not stripped:
+        return False
+    if stripped.endswith((",", ":", ";", "-", "—", "–", "...", "…")):
+        return True
+    words = re.findall(r"[a-z']+", stripped.lower())
+    return bool(words) and words[-1] in _DANGLING

@@ -117,6 +117,26 @@ class ListeningStarted:
 
 
 @dataclass(frozen=True)
+class AnswerStateChanged:
+    """What the interviewer makes of a pause in a spoken answer: "listening" (speech goes
+    on), "thinking" (an unfinished clause: it keeps listening), "complete" or "unsure" (the
+    answer ends after a short, or a longer, silence)."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class AnswerRevised:
+    """A spoken answer's final transcription pass replaced its streaming transcript."""
+
+    session_id: str
+    index: int
+    prompt: Prompt
+    transcript: Transcript
+    delivery: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class AnswerStarted:
     """A recorded answer is being read."""
 
@@ -215,12 +235,14 @@ Event = (
     | SpeechStarted
     | SpeechFailed
     | ListeningStarted
+    | AnswerStateChanged
     | AnswerStarted
     | SegmentTranscribed
     | NothingHeard
     | PromptRepeated
     | AnswerTranscribed
     | TurnSaved
+    | AnswerRevised
     | RoundEndedEarly
     | RoundScored
     | ScorecardSaved

@@ -7,6 +7,7 @@ runner calls nothing that is not written here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -101,6 +102,9 @@ class CapturedAnswer:
     latency: dict[str, Any] = field(default_factory=dict)
     ended_at: float = 0.0  # monotonic time the answer ended
     heard: bool = True
+    final: Future[Transcript] | None = None
+    """A better transcript on its way (a spoken answer transcribed again, whole, with the
+    replay settings): it replaces ``transcript`` in the store and the score when it arrives."""
 
 
 class AnswerSource(Protocol):

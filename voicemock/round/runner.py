@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,15 @@ from typing import Any
 from voicemock.audio.files import FileSource
 from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery, DeliveryMeter
-from voicemock.core.models import SAMPLE_RATE
+from voicemock.core.models import SAMPLE_RATE, Transcript
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.round.events import (
+    AnswerRevised,
     Emit,
     Event,
     FilesLeftOver,
     NothingHeard,
+    NoticeGiven,
     Prompt,
     PromptRepeated,
     RoundScored,
@@ -126,6 +129,20 @@ UNANSWERED = "stopped by the candidate before any answer; nothing to score"
 
 
 @dataclass
+class _Final:
+    """A stored turn whose final transcription pass has not been applied yet."""
+
+    turn_id: int
+    index: int
+    prompt: Prompt
+    where: tuple[int, int]
+    future: Future[Transcript]
+    latency: dict[str, Any]
+    speech_spans: list[tuple[float, float]] | None
+    delivery_slot: int | None
+
+
+@dataclass
 class _Run:
     """One run of the round: the session and where the loop stands."""
 
@@ -140,6 +157,7 @@ class _Run:
     last_turn: tuple[int, dict[str, Any], float] | None = None
     """The previous turn's id, latency and end time, until its next line is audible."""
     deliveries: list[Delivery] = field(default_factory=list)
+    finals: list[_Final] = field(default_factory=list)
 
 
 class RoundRunner:
@@ -197,6 +215,7 @@ class RoundRunner:
         )
         self.emit(SessionOpened(session_id, self.store.data_dir))
         run = _Run(session_id, session, source)
+        session.before_scoring = lambda: self._settle(run, wait=True)
         try:
             self._emit_all(run, session.start())
             while session.phase is Phase.AWAITING_ANSWER and not run.unanswered:
@@ -254,6 +273,7 @@ class RoundRunner:
             latency["next_audio_start_s"] = round(started - ended_at, 4)
             self.store.update_latency(turn_id, latency)
         run.last_turn = None
+        self._settle(run, wait=False)  # usually ready by now: it ran while the line was said
 
     def _text_prompt(self, prompt: Prompt) -> str:
         line = prompt.text if prompt.kind == "question" else f"{prompt.question.text} {prompt.text}"
@@ -307,6 +327,7 @@ class RoundRunner:
         self, run: _Run, captured: CapturedAnswer, wav_path: Path, then: Then
     ) -> list[Event]:
         """Store the turn, show the answer, let the brain decide the next line."""
+        self._settle(run, wait=True)  # the previous answer's final pass, before this turn
         prompt = run.session.current
         assert prompt is not None
         transcript = captured.transcript
@@ -342,12 +363,59 @@ class RoundRunner:
         # The answer is shown before the brain decides what comes next (an LLM may take a
         # while, and its follow-up streams in after the answer it responds to).
         self._emit_all(run, run.session.record(transcript))
+        if captured.final is not None and run.session.last_answer is not None:
+            slot = len(run.deliveries) - 1 if delivery is not None else None
+            run.finals.append(
+                _Final(
+                    turn_id,
+                    run.turns,
+                    prompt,
+                    run.session.last_answer,
+                    captured.final,
+                    latency,
+                    captured.speech_spans,
+                    slot,
+                )
+            )
         events = run.session.advance(then, on_sentence=on_sentence)
         latency["next_line_ready_s"] = round(time.monotonic() - captured.ended_at, 4)
         self.store.update_latency(turn_id, latency)
         self.emit(TurnSaved(run.session_id, run.turns, wav_path, latency, delivery))
         run.last_turn = (turn_id, latency, captured.ended_at)
         return events
+
+    def _settle(self, run: _Run, *, wait: bool) -> None:
+        """Put final transcripts in place of streaming ones: in the store (transcript,
+        segments, delivery), in the round to be scored, and on screen. ``wait`` blocks until
+        every one is ready (before the next turn is stored, and before scoring)."""
+        for final in list(run.finals):
+            if not wait and not final.future.done():
+                continue
+            run.finals.remove(final)
+            try:
+                transcript = final.future.result()
+            except VoicemockError as exc:
+                self.emit(NoticeGiven(f"the answer's final transcription failed ({exc}); "
+                                      "its live transcript is kept"))  # fmt: skip
+                continue
+            if transcript.is_empty:
+                continue
+            delivery = None
+            if self.meter is not None and final.delivery_slot is not None:
+                measured = self.meter.measure(
+                    transcript,
+                    expected_words=self._expected_words,
+                    speech_spans=final.speech_spans,
+                )
+                run.deliveries[final.delivery_slot] = measured
+                delivery = measured.to_dict()
+            self.store.revise_turn(
+                final.turn_id, transcript.text, transcript.segments, delivery, final.latency
+            )
+            run.session.revise(final.where, transcript.text)
+            self.emit(
+                AnswerRevised(run.session_id, final.index, final.prompt, transcript, delivery)
+            )
 
     # -- speaking ---------------------------------------------------------------------
     def _speak_prompt(self, prompt: Prompt) -> float | None:

@@ -55,6 +55,8 @@ class InterviewSession:
         questions: Sequence[Question],
         brain: Brain,
         max_follow_ups: int = 2,
+        *,
+        before_scoring: Callable[[], None] = lambda: None,
     ) -> None:
         if not questions:
             raise ValueError("a round needs at least one question")
@@ -72,6 +74,10 @@ class InterviewSession:
         self._asked: list[list[str]] = []
         self._lines: list[list[str]] = []
         self._recorded = False
+        self.before_scoring = before_scoring
+        """Called just before the round is scored (to put final transcripts in place)."""
+        self.last_answer: tuple[int, int] | None = None
+        """Where the last recorded answer is kept, for :meth:`revise`."""
 
     @property
     def exchanges(self) -> list[tuple[Question, list[str]]]:
@@ -103,8 +109,15 @@ class InterviewSession:
         if self._recorded:
             raise SessionStateError("this answer is recorded already; advance first")
         self._answers[self._index].append(transcript.text)
+        self.last_answer = (self._index, len(self._answers[self._index]) - 1)
         self._recorded = True
         return [AnswerTranscribed(self.current, transcript)]
+
+    def revise(self, where: tuple[int, int], text: str) -> None:
+        """Replace a recorded answer's text (``where`` is :attr:`last_answer` at the time):
+        a better transcript of it arrived. Follow-ups already asked stay as they were."""
+        question, answer = where
+        self._answers[question][answer] = text
 
     def advance(
         self, then: str = Then.CONTINUE, *, on_sentence: Callable[[str], None] | None = None
@@ -167,5 +180,6 @@ class InterviewSession:
         self._recorded = False
         self.phase = Phase.FINISHED
         self.current = None
+        self.before_scoring()
         self.scorecard = self.brain.score(self.round_id, self.exchanges, lines=self.lines)
         return [RoundScored(self.scorecard)]

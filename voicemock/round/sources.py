@@ -13,19 +13,24 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voicemock.audio.devices import NO_DEVICE_HINT, AudioDeviceError
 from voicemock.audio.files import FileSource
 from voicemock.audio.mic import MicSource
+from voicemock.audio.turn import TurnModel
 from voicemock.audio.vad import FRAME, AnswerEnded, Endpointer, SpeechClosed, StreamingVad
 from voicemock.audio.wav import WavWriter
 from voicemock.core.models import SAMPLE_RATE, Segment, Transcript
+from voicemock.core.text import sounds_unfinished
 from voicemock.errors import AudioInputError
 from voicemock.round.events import (
     AnswerStarted,
+    AnswerStateChanged,
     Emit,
     ListeningStarted,
     Prompt,
@@ -101,18 +106,60 @@ class _Growing:
         return self._data[start : self.size if end is None else min(end, self.size)]
 
 
+COMPLETE_SILENCE_S = 0.5
+"""Silence after the last word that ends an answer judged complete (words and sound agree)."""
+UNSURE_SILENCE_S = 2.0
+"""Silence that ends an answer whose words are finished but whose sound is not."""
+RECHECK_S = 0.25
+"""While unsure, the turn model hears the growing pause again this often."""
+
+
+@dataclass(frozen=True)
+class TurnJudge:
+    """Is a pause the end of the answer? The turn model hears the audio, the live transcript
+    is read for an unfinished clause; a dangling clause always means "still thinking"."""
+
+    threshold: float = 0.5
+    complete_silence_s: float = COMPLETE_SILENCE_S
+    unsure_silence_s: float = UNSURE_SILENCE_S
+
+    def verdict(self, probability: float, text: str) -> str:
+        """ "thinking" (keep listening up to the ceiling), "complete" or "unsure"."""
+        if sounds_unfinished(text):
+            return "thinking"
+        return "complete" if probability >= self.threshold else "unsure"
+
+    def silence_needed(self, verdict: str, ceiling_s: float) -> float:
+        if verdict == "complete":
+            return min(self.complete_silence_s, ceiling_s)
+        if verdict == "unsure":
+            return min(self.unsure_silence_s, ceiling_s)
+        return ceiling_s
+
+
 class LiveAnswers:
-    """Captures each answer from the microphone until the candidate is done."""
+    """Captures each answer from the microphone until the candidate is done.
+
+    With a turn model, each pause in the answer is judged: a finished answer ends after
+    half a second of silence, an unfinished clause ("…and the second thing is") keeps the
+    microphone open through a thinking pause up to ``end_silence_s`` (the ceiling). Without
+    one, only the ceiling ends an answer. Enter ends it at once either way. When an answer
+    has ended, the whole of it is transcribed again with the replay settings in the
+    background (``CapturedAnswer.final``): that is the transcript stored and scored.
+    """
 
     def __init__(
         self,
         mic: MicSource,
         transcriber: Transcriber,
         *,
-        end_silence_s: float = 4.0,
+        end_silence_s: float = 10.0,
         max_answer_s: float = 300.0,
         finish: threading.Event | None = None,
         emit: Emit = ignore,
+        turn_model: TurnModel | None = None,
+        judge: TurnJudge | None = None,
+        drain_at_start: bool = True,
     ) -> None:
         self.mic = mic
         self.transcriber = transcriber
@@ -120,6 +167,12 @@ class LiveAnswers:
         self.max_answer_s = max_answer_s
         self.finish = finish or threading.Event()
         self.emit = emit
+        self.turn_model = turn_model
+        self.judge = judge or TurnJudge()
+        self.drain_at_start = drain_at_start
+        """Drop what the microphone heard before the answer (no voice asked the question; with
+        a voice, the microphone is drained when the question ends, and speech that starts
+        right after it must be kept)."""
         self.vad = StreamingVad()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt")
 
@@ -133,11 +186,15 @@ class LiveAnswers:
     def leftover(self) -> tuple[str, ...]:
         return ()
 
+    def _final_pass(self, audio: np.ndarray, text_prompt: str) -> Transcript:
+        return self.transcriber.transcribe(audio, prompt=text_prompt)
+
     def capture(self, text_prompt: str, wav_path: Path) -> CapturedAnswer:
         """Record one answer to ``wav_path`` and return it transcribed."""
         self.vad.reset()
         self.finish.clear()
-        self.mic.drain()
+        if self.drain_at_start:
+            self.mic.drain()
         endpoint = Endpointer(
             end_silence_s=self.end_silence_s,
             max_answer_s=self.max_answer_s,
@@ -149,6 +206,11 @@ class LiveAnswers:
         futures: list[Future[None]] = []
         spans: list[tuple[float, float]] = []
         audio_len = 0
+        # The pause being judged: the turn model's probability, and the transcription of the
+        # stretch of speech that the pause closed (the text is read when it arrives).
+        check: tuple[float, Future[None]] | None = None
+        verdict: str | None = None
+        turn_calls: list[float] = []
 
         def transcribe(start: int, audio: np.ndarray) -> None:
             # One worker: segments are transcribed in order, each primed with the text
@@ -168,10 +230,29 @@ class LiveAnswers:
 
         full = _Growing()
 
-        def submit(closed: SpeechClosed) -> None:
+        def submit(closed: SpeechClosed) -> Future[None]:
             spans.append((closed.start / SAMPLE_RATE, closed.end / SAMPLE_RATE))
             segment_audio = full.view(closed.start, closed.end).copy()
-            futures.append(self._pool.submit(transcribe, closed.start, segment_audio))
+            future = self._pool.submit(transcribe, closed.start, segment_audio)
+            futures.append(future)
+            return future
+
+        def hear() -> float:
+            assert self.turn_model is not None
+            probability = self.turn_model.complete(full.view())
+            turn_calls.append(self.turn_model.last_seconds)
+            return probability
+
+        judged_at = 0.0
+
+        def said_so_far() -> str:
+            return " ".join(s.text for _, segs in sorted(results, key=lambda r: r[0]) for s in segs)
+
+        def state(new: str | None) -> None:
+            nonlocal verdict
+            if new != verdict:
+                verdict = new
+                self.emit(AnswerStateChanged(new or "listening"))
 
         self.emit(ListeningStarted(self.end_silence_s, self.max_answer_s))
         reason = "key"
@@ -185,7 +266,7 @@ class LiveAnswers:
                 if time.monotonic() - started > self.max_answer_s + 5:
                     reason = "max"  # the device stalled: stop on wall-clock time too
                     break
-                chunk = self.mic.read(timeout=0.1)
+                chunk = self.mic.read(timeout=0.05)
                 if chunk is None or chunk.size == 0:
                     if time.monotonic() - last_audio > STALL_S:
                         raise AudioDeviceError(
@@ -203,10 +284,34 @@ class LiveAnswers:
                     frame, pending = pending[:FRAME], pending[FRAME:]
                     for event in endpoint.update(self.vad(frame)):
                         if isinstance(event, SpeechClosed):
-                            submit(event)
+                            future = submit(event)
+                            if self.turn_model is not None and not endpoint.in_speech:
+                                # The model hears the pause too, as it was trained to.
+                                check = (hear(), future)
                         elif isinstance(event, AnswerEnded):
                             reason = event.reason
                             ended = True
+                if ended:
+                    break
+                if endpoint.in_speech:  # talking again: whatever was judged no longer holds
+                    check = None
+                    state(None)
+                    continue
+                silence = endpoint.silent_frames * FRAME / SAMPLE_RATE
+                if check is not None and check[1].done():
+                    probability, _ = check
+                    check = None
+                    state(self.judge.verdict(probability, said_so_far()))
+                    judged_at = silence
+                elif verdict == "unsure" and silence >= judged_at + RECHECK_S:
+                    # Words finished, sound not yet: listen to the longer pause again.
+                    state(self.judge.verdict(hear(), said_so_far()))
+                    judged_at = silence
+                if verdict in ("complete", "unsure") and silence >= self.judge.silence_needed(
+                    verdict, self.end_silence_s
+                ):
+                    reason = str(verdict)
+                    ended = True
         ended_at = time.monotonic()
         tail = endpoint.flush()
         if tail is not None:
@@ -223,17 +328,22 @@ class LiveAnswers:
             and not transcript.is_empty
             and not all(s.no_speech_prob > 0.6 for s in segments)
         )
+        audio = full.view().copy()
+        latency: dict[str, Any] = {
+            "speech_end_s": round(speech_end, 3),
+            "end_reason": reason,
+            "end_to_transcript_s": round(final_at - ended_at, 4),
+            "tail_s": round(((tail.end - tail.start) / SAMPLE_RATE) if tail else 0.0, 3),
+        }
+        if turn_calls:
+            latency["turn_model_s"] = round(max(turn_calls), 4)
         return CapturedAnswer(
-            audio=full.view().copy(),
+            audio=audio,
             transcript=transcript,
             source=self.mic.name,
             speech_spans=spans,
-            latency={
-                "speech_end_s": round(speech_end, 3),
-                "end_reason": reason,
-                "end_to_transcript_s": round(final_at - ended_at, 4),
-                "tail_s": round(((tail.end - tail.start) / SAMPLE_RATE) if tail else 0.0, 3),
-            },
+            latency=latency,
             ended_at=ended_at,
             heard=heard,
+            final=self._pool.submit(self._final_pass, audio, text_prompt) if heard else None,
         )

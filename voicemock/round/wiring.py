@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicemock.core.bank import Question
 from voicemock.round.events import (
@@ -28,6 +28,9 @@ from voicemock.round.ports import Brain, Transcriber
 from voicemock.round.runner import RoundControl, RoundRunner
 from voicemock.store import Store
 
+if TYPE_CHECKING:
+    from voicemock.audio.turn import TurnModel
+
 
 @dataclass(frozen=True)
 class PracticePlan:
@@ -39,7 +42,10 @@ class PracticePlan:
     mic: bool = False
     input_device: str | None = None
     output_device: str | None = None
-    end_silence: float = 4.0
+    end_silence: float = 10.0
+    """With the microphone: the silence that ends an answer whatever it sounds like."""
+    turn_detection: bool = True
+    """Judge each pause (turn model + live transcript): a finished answer ends at once."""
     max_answer: float = 240.0
     tts_voice: str | None = None
     tts_rate: int | None = None
@@ -114,8 +120,25 @@ def load_transcriber(settings: Any, emit: Emit) -> Transcriber:
         return transcriber
 
 
+def load_turn_model(emit: Emit) -> TurnModel | None:
+    """The end-of-turn model, or None (with a notice) if it cannot be loaded: answers then
+    end on Enter or at the silence ceiling."""
+    from voicemock.audio.turn import TurnModel
+    from voicemock.errors import ModelError
+
+    try:
+        return TurnModel()
+    except ModelError as exc:
+        emit(NoticeGiven(f"{exc}; answers end on Enter or after the silence ceiling"))
+        return None
+
+
+ECHO_GUARD_S = 0.03
+"""After the line's last sample, this much more of the microphone is dropped (one block)."""
+
+
 class InterviewerVoice:
-    """Says a line: renders it (cached), mutes the microphone, plays it, unmutes."""
+    """Says a line: renders it (cached), plays it, and drops what the microphone heard of it."""
 
     def __init__(self, speaker: Any, mic: Any = None, output_device: int | None = None) -> None:
         self.speaker = speaker
@@ -126,15 +149,17 @@ class InterviewerVoice:
         from voicemock.audio.playback import play_line
 
         path = self.speaker.render(text).result()
-        if self.mic is not None:
-            self.mic.muted.set()
         try:
-            return play_line(path, self.output_device)
-        finally:
+            started, last_sample = play_line(path, self.output_device)
+        except BaseException:
             if self.mic is not None:
-                # Half duplex: what the microphone heard while the interviewer spoke is dropped.
                 self.mic.drain()
-                self.mic.muted.clear()
+            raise
+        if self.mic is not None:
+            # Half duplex: what the microphone heard while the line played is dropped, up to
+            # its last sample; an answer that starts the moment it ends is kept.
+            self.mic.drain(before=last_sample + ECHO_GUARD_S)
+        return started
 
 
 def run_practice(
@@ -191,6 +216,8 @@ def run_practice(
                 max_answer_s=plan.max_answer,
                 finish=control.finish,
                 emit=emit,
+                turn_model=load_turn_model(emit) if plan.turn_detection else None,
+                drain_at_start=voice is None,
             )
             stack.callback(answers.close)
         runner = RoundRunner(
@@ -209,7 +236,11 @@ def run_practice(
             "max_follow_ups": settings.max_follow_ups,
         } | brain_settings
         if plan.mic:
-            run_settings |= {"end_silence_s": plan.end_silence, "max_answer_s": plan.max_answer}
+            run_settings |= {
+                "end_silence_s": plan.end_silence,
+                "max_answer_s": plan.max_answer,
+                "turn_detection": plan.turn_detection,
+            }
         if plan.question_text:
             run_settings["question_text"] = plan.question_text
         return runner.run(

@@ -119,6 +119,26 @@ def explain_sqlite_error(exc: BaseException, where: Path | None) -> str:
     return f"{db}: {text}"
 
 
+def _insert_segments(conn: sqlite3.Connection, turn_id: int, segments: Sequence[Segment]) -> None:
+    conn.executemany(
+        "INSERT INTO segments (turn_id, idx, start_s, end_s, text, avg_logprob,"
+        " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                turn_id,
+                i,
+                s.start,
+                s.end,
+                s.text,
+                s.avg_logprob,
+                s.no_speech_prob,
+                json.dumps([w.to_dict() for w in s.words]),
+            )
+            for i, s in enumerate(segments)
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class TurnRecord:
     """One answered prompt, as it is committed."""
@@ -327,25 +347,32 @@ class Store:
                 ),
             )
             turn_id = cur.lastrowid
-            conn.executemany(
-                "INSERT INTO segments (turn_id, idx, start_s, end_s, text, avg_logprob,"
-                " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        turn_id,
-                        i,
-                        s.start,
-                        s.end,
-                        s.text,
-                        s.avg_logprob,
-                        s.no_speech_prob,
-                        json.dumps([w.to_dict() for w in s.words]),
-                    )
-                    for i, s in enumerate(turn.segments)
-                ],
-            )
-        assert turn_id is not None
+            assert turn_id is not None
+            _insert_segments(conn, turn_id, turn.segments)
         return turn_id
+
+    def revise_turn(
+        self,
+        turn_id: int,
+        transcript: str,
+        segments: Sequence[Segment],
+        delivery: dict[str, Any] | None,
+        latency: dict[str, Any],
+    ) -> None:
+        """Replace a turn's transcript, segments, delivery and latency, atomically (a spoken
+        answer's final transcription pass replaces the streaming one)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE turns SET transcript = ?, delivery = ?, latency = ? WHERE id = ?",
+                (
+                    transcript,
+                    json.dumps(delivery) if delivery is not None else None,
+                    json.dumps(latency),
+                    turn_id,
+                ),
+            )
+            conn.execute("DELETE FROM segments WHERE turn_id = ?", (turn_id,))
+            _insert_segments(conn, turn_id, segments)
 
     def update_latency(self, turn_id: int, latency: dict[str, Any]) -> None:
         with self._write() as conn:

@@ -24,7 +24,9 @@ from textual.worker import Worker, WorkerState
 
 from voicemock.core.report import delivery_summary
 from voicemock.round.events import (
+    AnswerRevised,
     AnswerStarted,
+    AnswerStateChanged,
     AnswerTranscribed,
     Event,
     FilesLeftOver,
@@ -51,6 +53,14 @@ from voicemock.round.events import (
 )
 from voicemock.round.runner import RoundControl
 from voicemock.tui.widgets import ChatLine, LevelMeter, clock, markup
+
+ANSWER_STATES = {
+    "listening": "listening",
+    "thinking": "thinking pause…",
+    "complete": "answer complete",
+    "unsure": "answer complete?",
+}
+"""How the input part of the status bar names what the interviewer makes of a pause."""
 
 NOT_SHOWN: frozenset[type] = frozenset({RoundStarted, RoundScored, SessionClosed})
 """Events the Interview screen does not render (the scorecard screen follows the round)."""
@@ -124,6 +134,8 @@ class InterviewScreen(Screen[None]):
         self._answer: ChatLine | None = None
         """The last answer shown: its turn's delivery note goes under it."""
         self._stream = _Coalesced()
+        self._turns: dict[int, tuple[ChatLine, ChatLine | None]] = {}
+        """Each saved turn's answer line and delivery note, to revise them."""
         self._states = {
             "model": "waiting",
             "input": "idle",
@@ -317,6 +329,8 @@ class InterviewScreen(Screen[None]):
             AnswerStarted: self._answer_started,
             AnswerTranscribed: self._answer_transcribed,
             TurnSaved: self._turn_saved,
+            AnswerStateChanged: lambda e: self._set("input", ANSWER_STATES.get(e.state, e.state)),
+            AnswerRevised: self._answer_revised,
             NothingHeard: lambda e: self._chat("notice", "Nothing was heard; the question again."),
             PromptRepeated: self._prompt_repeated,
             NoticeGiven: self._notice,
@@ -410,9 +424,21 @@ class InterviewScreen(Screen[None]):
         """The turn is stored: its delivery note goes right under its own answer (a
         streamed follow-up may already be showing below it)."""
         self.answer_started = None
+        if self._answer is not None:
+            self._turns[event.index] = (self._answer, None)
         if event.delivery:
             note = f"turn {event.index} saved · {delivery_summary(event.delivery)}"
-            self._chat("notice", note, after=self._answer)
+            line = self._chat("notice", note, after=self._answer)
+            if self._answer is not None:
+                self._turns[event.index] = (self._answer, line)
+
+    def _answer_revised(self, event: AnswerRevised) -> None:
+        """The final transcription pass of a spoken answer replaces what was shown."""
+        answer, note = self._turns.get(event.index, (None, None))
+        if answer is not None:
+            answer.set_body(event.transcript.text)
+        if note is not None and event.delivery:
+            note.set_body(f"turn {event.index} saved · {delivery_summary(event.delivery)}")
 
     def _prompt_repeated(self, event: PromptRepeated) -> None:
         self.query_one("#partial", Static).update("")
