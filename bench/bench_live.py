@@ -1,6 +1,16 @@
-"""Live answers: end of answer -> final transcript, streaming vs whole-answer at the end.
+"""Live answers: end of answer -> final transcript, and turn-taking without a key.
 
-    python bench/bench_live.py [--repeat 2] [--end key|silence|both]
+    python bench/bench_live.py [--part latency|turn|all] [--repeat 2] [--end key|silence|both]
+
+Part "turn" (turn-taking): answers synthesised with espeak-ng in several voices, and two
+bundled fixtures with reference text, are spoken into the virtual microphone with no key
+press. Complete answers: last word -> the interviewer's next line audible (p50, p95) with
+turn detection against the old 4 s silence endpointing, in the same run. Answers that stop
+mid-clause for 2, 4 and 6 s: how many were cut off at the pause. The stored transcript's
+word error rate (the final whole-answer pass) against replaying the same file, and the
+turn model's time per call. Goals: p50 <= 1.0 s, p95 <= 1.5 s, no cut-offs, WER gap <= 0.02.
+
+Part "latency":
 
 Needs PulseAudio (apt-get install pulseaudio pulseaudio-utils libasound2-plugins).
 Answers of about 30, 60 and 120 s (bundled fixtures joined with short pauses) are
@@ -47,6 +57,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--end", choices=["key", "silence", "both"], default="both")
     parser.add_argument("--end-silence", type=float, default=2.0)
+    parser.add_argument("--part", choices=["latency", "turn", "all"], default="all")
     args = parser.parse_args()
 
     from tests.pulse import VirtualAudio
@@ -58,9 +69,128 @@ def main() -> int:
     audio = VirtualAudio(tmp).start()
     os.environ["XDG_RUNTIME_DIR"] = audio.env["XDG_RUNTIME_DIR"]
     try:
-        return run(args, audio, tmp)
+        if args.part in ("turn", "all"):
+            turn_taking(args, audio, tmp)
+        return run(args, audio, tmp) if args.part in ("latency", "all") else 0
     finally:
         audio.stop()
+
+
+def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: ANN001
+    import jiwer
+
+    from tests import speech
+    from tests.conftest import normalize_words
+    from voicemock import resources
+    from voicemock.audio.files import decode_file
+    from voicemock.audio.mic import MicSource
+    from voicemock.audio.playback import play_line
+    from voicemock.audio.turn import TurnModel
+    from voicemock.core.brain import OfflineBrain
+    from voicemock.round.sources import LiveAnswers
+    from voicemock.stt import WhisperTranscriber
+    from voicemock.tts import Speaker
+
+    stt = WhisperTranscriber()
+    stt.load()
+    model = TurnModel()
+    question = resources.bank().get("tech-exactly-once-payments")
+    prompt = stt.prompt_for(question.text, resources.vocabulary())
+    brain = OfflineBrain(resources.scorer())
+    speaker = Speaker(tmp / "tts")
+    mic = MicSource()
+    mic.start()
+    modes = {
+        "turn detection": LiveAnswers(mic, stt, end_silence_s=10.0, turn_model=model),
+        "4 s silence": LiveAnswers(mic, stt, end_silence_s=4.0),
+    }
+    complete = [(speech.synthesize(text, voice), None) for text, voice in zip(
+        speech.COMPLETE, speech.VOICES, strict=True
+    )]  # fmt: skip
+    complete += [(decode_file(ROOT / "audio_fixtures" / f"{n}.flac"), n)
+                 for n in ("eo-first", "eo-followup-retries")]  # fmt: skip
+    to_next_line: dict[str, list[float]] = {m: [] for m in modes}
+    ends: dict[str, list[str]] = {m: [] for m in modes}
+    wer_gap: list[tuple[float, float]] = []
+
+    def next_line(answer: str) -> float:
+        follow = brain.follow_up(question, [answer], [])
+        started, _ = play_line(speaker.render(follow.text if follow else "Thank you.").result())
+        return started
+
+    try:
+        for rep in range(args.repeat):
+            for i, (clip, name) in enumerate(complete):
+                for mode, live in modes.items():
+                    audio.hush()
+                    audio.speak(clip)
+                    captured = live.capture(prompt, tmp / f"c-{rep}-{i}-{mode[0]}.wav")
+                    heard_at = next_line(captured.transcript.text)
+                    lat = captured.latency
+                    silence_after = captured.audio.size / 16_000 - lat["speech_end_s"]
+                    to_next_line[mode].append(silence_after + heard_at - captured.ended_at)
+                    ends[mode].append(lat["end_reason"])
+                    if name and mode == "turn detection" and captured.final is not None:
+                        reference = normalize_words(
+                            (ROOT / "audio_fixtures" / f"{name}.txt").read_text()
+                        )
+                        stored = captured.final.result().text
+                        replayed = stt.transcribe(
+                            decode_file(ROOT / "audio_fixtures" / f"{name}.flac"), prompt=prompt
+                        ).text
+                        wer_gap.append((
+                            jiwer.wer(reference, normalize_words(stored)),
+                            jiwer.wer(reference, normalize_words(replayed)),
+                        ))  # fmt: skip
+                    print(
+                        f"rep {rep + 1} answer {i + 1} {mode:<14} ended by {lat['end_reason']:<8}"
+                        f" last word -> next line {to_next_line[mode][-1]:.3f} s",
+                        flush=True,
+                    )
+        cut_offs = 0
+        thinking = 0
+        live = modes["turn detection"]
+        for (head, tail), voice in zip(speech.UNFINISHED, speech.VOICES, strict=False):
+            for pause in (2.0, 4.0, 6.0):
+                clip, resume = speech.with_pause(head, pause, tail, voice)
+                audio.hush()
+                audio.speak(clip)
+                captured = live.capture(prompt, tmp / f"t-{pause}-{voice}.wav")
+                thinking += 1
+                cut = captured.latency["speech_end_s"] < resume
+                cut_offs += cut
+                print(
+                    f"pause {pause:.0f} s {voice:<14} ended by "
+                    f"{captured.latency['end_reason']:<8} {'CUT OFF' if cut else 'kept whole'}",
+                    flush=True,
+                )
+    finally:
+        for live in modes.values():
+            live.close()
+        mic.close()
+        speaker.close()
+    window = complete[-1][0]  # the model hears its last 8 s
+    calls = []
+    for _ in range(30):
+        model.complete(window)
+        calls.append(model.last_seconds)
+
+    print()
+    print("last word -> next line audible, complete answers, no key (seconds)")
+    print(f"{'endpointing':<16} {'p50':>6} {'p95':>6}  ended by")
+    for mode, values in to_next_line.items():
+        reasons = {r: ends[mode].count(r) for r in dict.fromkeys(ends[mode])}
+        print(f"{mode:<16} {statistics.median(values):>6.3f} {pct(values, 0.95):>6.3f}  {reasons}")
+    base = statistics.median(to_next_line["4 s silence"])
+    ours = statistics.median(to_next_line["turn detection"])
+    print(f"ratio, turn detection / 4 s silence (p50): {ours / base:.2f}")
+    print(f"thinking-pause answers cut off: {cut_offs} of {thinking} (2, 4 and 6 s pauses)")
+    for stored, replayed in wer_gap:
+        print(f"WER stored (live, final pass) {stored:.3f} vs replay {replayed:.3f}: "
+              f"gap {stored - replayed:+.3f}")  # fmt: skip
+    print(f"turn model per call: median {statistics.median(calls) * 1000:.0f} ms, "
+          f"p95 {pct(calls, 0.95) * 1000:.0f} ms (8 s window)")  # fmt: skip
+    print()
 
 
 def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001

@@ -71,7 +71,10 @@ class VirtualAudio:
 
     def _feed(self) -> None:
         # The pipe source only produces samples while fed: write silence between answers.
-        with open(self.fifo, "wb", buffering=0) as fifo:
+        # The server stops reading while nothing records from it; the writes then find the
+        # pipe full, and are dropped rather than block (a blocked feeder would hang hush()).
+        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "wb", buffering=0) as fifo:
             start = time.monotonic()
             sent = 0
             current: np.ndarray | None = None
@@ -104,6 +107,8 @@ class VirtualAudio:
                     chunk = np.zeros(CHUNK, np.float32)
                 try:
                     fifo.write((np.clip(chunk, -1, 1) * 32767).astype("<i2").tobytes())
+                except BlockingIOError:
+                    pass  # nobody records: 20 ms (under PIPE_BUF, so all or nothing) dropped
                 except BrokenPipeError:
                     return
                 sent += CHUNK
