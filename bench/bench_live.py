@@ -142,9 +142,11 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
                             jiwer.wer(reference, normalize_words(stored)),
                             jiwer.wer(reference, normalize_words(replayed)),
                         ))  # fmt: skip
+                    judged = lat.get("judged_after_s")
                     print(
                         f"rep {rep + 1} answer {i + 1} {mode:<14} ended by {lat['end_reason']:<8}"
-                        f" last word -> next line {to_next_line[mode][-1]:.3f} s",
+                        f" last word -> next line {to_next_line[mode][-1]:.3f} s"
+                        + (f" (judged {judged:.2f} s into the pause)" if judged else ""),
                         flush=True,
                     )
         cut_offs = 0

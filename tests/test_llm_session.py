@@ -166,6 +166,7 @@ def test_doctor_reports_the_endpoint_and_the_model_it_serves(voicemock_process):
     assert "FAIL  LLM endpoint: cannot reach http://127.0.0.1:9/v1" in dead.stdout
     offline = voicemock("doctor")
     assert offline.code == 0 and "LLM: not configured" in offline.stdout
+    assert "  ok  end-of-turn model: Smart Turn v3" in offline.stdout, offline.stdout
 
 
 def test_rescore_with_the_llm_keeps_the_offline_scores(voicemock, data_dir, monkeypatch):

@@ -1,3 +1,5 @@
+import pytest
+
 from voicemock.core.text import find_phrases, normalize, phrase_pattern, split_sentences
 
 
@@ -26,3 +28,38 @@ def test_long_unpunctuated_speech_is_split_at_conjunctions():
     parts = split_sentences(words)
     assert len(parts) >= 2
     assert sum(len(p.split()) for p in parts) == 71
+
+
+@pytest.mark.parametrize(
+    ("text", "unfinished"),
+    [
+        ("and the second thing I would do is", True),
+        ("The trade-off here is, um,", True),
+        ("We could make the producer idempotent because", True),
+        ("I would partition by the", True),
+        ("First, lag; second,", True),
+        ("Let me think...", True),
+        ("So I would accept that cost.", False),
+        ("That's all I have to say about it.", False),
+        ("We key by order ID", False),
+        ("I think the answer is Kafka.", False),
+        ("", False),
+    ],
+)
+def test_an_answer_that_stops_mid_clause_sounds_unfinished(text, unfinished):
+    from voicemock.core.text import sounds_unfinished
+
+    assert sounds_unfinished(text) is unfinished
+
+
+def test_the_turn_judge_never_ends_an_unfinished_clause_early():
+    from voicemock.round.sources import TurnJudge
+
+    judge = TurnJudge()
+    # However sure the sound is, a dangling clause waits for the ceiling.
+    assert judge.verdict(0.99, "and the second thing I would do is") == "thinking"
+    assert judge.silence_needed("thinking", 10.0) == 10.0
+    assert judge.verdict(0.9, "So I would accept that cost.") == "complete"
+    assert judge.verdict(0.1, "So I would accept that cost.") == "unsure"
+    assert judge.silence_needed("complete", 10.0) < judge.silence_needed("unsure", 10.0) < 10.0
+    assert judge.silence_needed("unsure", 1.0) == 1.0  # never beyond the ceiling

@@ -51,6 +51,25 @@ def _speech_model(settings: Any) -> Check:
     return Check("speech model", "ok", f"{choice.label}: {choice.location}{note}")
 
 
+def _turn_model() -> Check:
+    import numpy as np
+
+    from voicemock.audio.turn import MODEL_FILE, TurnModel
+
+    try:
+        model = TurnModel()
+        model.complete(np.zeros(16_000, dtype=np.float32))
+    except VoicemockError as exc:
+        return Check(
+            "end-of-turn model", "warn", f"{exc}; spoken answers end on Enter or the ceiling"
+        )
+    return Check(
+        "end-of-turn model",
+        "ok",
+        f"Smart Turn v3 ({MODEL_FILE}), {model.last_seconds * 1000:.0f} ms",
+    )
+
+
 def _voice() -> Check:
     if shutil.which("espeak-ng") is None and shutil.which("espeak") is None:
         return Check(
@@ -139,6 +158,7 @@ def run_checks(settings: Any) -> list[Check]:
     return [
         *_data_folder(settings),
         _speech_model(settings),
+        _turn_model(),
         _voice(),
         _microphone(),
         *_llm(settings),

@@ -14,6 +14,30 @@ from voicemock.audio.files import decode_file
 from voicemock.core.models import SAMPLE_RATE
 from voicemock.errors import AudioInputError
 
+SLACK_S = 1.0
+"""A device still playing this long after the audio's length has hung: it is stopped."""
+
+
+def _play(
+    audio: np.ndarray, rate: int, device: int | None, stop: threading.Event | None = None
+) -> tuple[float, float]:
+    """Play ``audio`` until it ends, ``stop`` is set, or the device overruns the audio's
+    length by :data:`SLACK_S` (never waits forever); returns (start time, seconds played)."""
+    sd = sounddevice()
+    stop = stop or threading.Event()
+    total = audio.size / rate
+    try:
+        started = time.monotonic()
+        sd.play(np.asarray(audio, dtype=np.float32), rate, device=device)
+        deadline = started + total + SLACK_S
+        while time.monotonic() < deadline and not stop.wait(0.01):
+            if not sd.get_stream().active:
+                break
+        sd.stop()
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"cannot play audio ({exc}); {NO_DEVICE_HINT}") from None
+    return started, min(time.monotonic() - started, total)
+
 
 def play_file(
     path: str | Path, stop: threading.Event | None = None, device: int | None = None
@@ -22,21 +46,7 @@ def play_file(
     path = Path(path)
     if not path.is_file():
         raise AudioInputError(path, "the recording is missing (moved or deleted?)")
-    audio = decode_file(path)
-    sd = sounddevice()
-    stop = stop or threading.Event()
-    try:
-        sd.play(np.asarray(audio, dtype=np.float32), SAMPLE_RATE, device=device)
-        total = audio.size / SAMPLE_RATE
-        waited = 0.0
-        while waited < total + 0.5 and not stop.wait(0.05):
-            waited += 0.05
-            if not sd.get_stream().active:
-                break
-        sd.stop()
-    except sd.PortAudioError as exc:
-        raise AudioDeviceError(f"cannot play {path.name} ({exc}); {NO_DEVICE_HINT}") from None
-    return min(waited, total)
+    return _play(decode_file(path), SAMPLE_RATE, device, stop)[1]
 
 
 def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
@@ -51,11 +61,5 @@ def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
     except (OSError, EOFError, wave.Error) as exc:
         raise AudioDeviceError(f"cannot read the rendered line {path.name} ({exc})") from None
     audio = pcm.reshape(-1, channels).mean(axis=1).astype(np.float32) / 32768.0
-    sd = sounddevice()
-    try:
-        started = time.monotonic()
-        sd.play(audio, rate, device=device)
-        sd.wait()
-    except sd.PortAudioError as exc:
-        raise AudioDeviceError(f"cannot play audio ({exc}); {NO_DEVICE_HINT}") from None
+    started, _ = _play(audio, rate, device)
     return started, started + audio.size / rate

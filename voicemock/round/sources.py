@@ -110,6 +110,8 @@ COMPLETE_SILENCE_S = 0.5
 """Silence after the last word that ends an answer judged complete (words and sound agree)."""
 UNSURE_SILENCE_S = 2.0
 """Silence that ends an answer whose words are finished but whose sound is not."""
+FRAME_PAD_S = 0.5
+"""Room tone kept around the speech for the final pass."""
 RECHECK_S = 0.25
 """While unsure, the turn model hears the growing pause again this often."""
 
@@ -186,8 +188,19 @@ class LiveAnswers:
     def leftover(self) -> tuple[str, ...]:
         return ()
 
-    def _final_pass(self, audio: np.ndarray, text_prompt: str) -> Transcript:
-        return self.transcriber.transcribe(audio, prompt=text_prompt)
+    def _final_pass(
+        self, audio: np.ndarray, spans: list[tuple[float, float]], text_prompt: str
+    ) -> Transcript:
+        """The whole answer, framed the way a recording would be (half a second of room tone
+        around the speech), transcribed with the replay settings; times stay the answer's."""
+        start = max(0, int((spans[0][0] - FRAME_PAD_S) * SAMPLE_RATE)) if spans else 0
+        end = int((spans[-1][1] + FRAME_PAD_S) * SAMPLE_RATE) if spans else audio.size
+        transcript = self.transcriber.transcribe(audio[start:end], prompt=text_prompt)
+        offset = start / SAMPLE_RATE
+        return Transcript(
+            segments=tuple(s.shifted(offset) for s in transcript.segments),
+            duration=audio.size / SAMPLE_RATE,
+        )
 
     def capture(self, text_prompt: str, wav_path: Path) -> CapturedAnswer:
         """Record one answer to ``wav_path`` and return it transcribed."""
@@ -195,11 +208,13 @@ class LiveAnswers:
         self.finish.clear()
         if self.drain_at_start:
             self.mic.drain()
+        # Short stretches: the last one, whose words decide whether a pause ends the answer,
+        # is transcribed quickly. (The stored transcript comes from the final pass.)
         endpoint = Endpointer(
             end_silence_s=self.end_silence_s,
             max_answer_s=self.max_answer_s,
-            segment_pause_s=0.35,
-            max_segment_s=8.0,
+            segment_pause_s=0.25,
+            max_segment_s=4.0,
         )
         pending = np.zeros(0, dtype=np.float32)
         results: list[tuple[int, list[Segment]]] = []
@@ -244,6 +259,7 @@ class LiveAnswers:
             return probability
 
         judged_at = 0.0
+        judged: list[float] = []  # the silence at which each pause was judged
 
         def said_so_far() -> str:
             return " ".join(s.text for _, segs in sorted(results, key=lambda r: r[0]) for s in segs)
@@ -303,6 +319,7 @@ class LiveAnswers:
                     check = None
                     state(self.judge.verdict(probability, said_so_far()))
                     judged_at = silence
+                    judged.append(silence)
                 elif verdict == "unsure" and silence >= judged_at + RECHECK_S:
                     # Words finished, sound not yet: listen to the longer pause again.
                     state(self.judge.verdict(hear(), said_so_far()))
@@ -337,6 +354,8 @@ class LiveAnswers:
         }
         if turn_calls:
             latency["turn_model_s"] = round(max(turn_calls), 4)
+        if judged:
+            latency["judged_after_s"] = round(judged[-1], 3)
         return CapturedAnswer(
             audio=audio,
             transcript=transcript,
@@ -345,5 +364,5 @@ class LiveAnswers:
             latency=latency,
             ended_at=ended_at,
             heard=heard,
-            final=self._pool.submit(self._final_pass, audio, text_prompt) if heard else None,
+            final=self._pool.submit(self._final_pass, audio, spans, text_prompt) if heard else None,
         )
