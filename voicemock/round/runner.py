@@ -394,7 +394,7 @@ class RoundRunner:
             run.finals.remove(final)
             try:
                 transcript = final.future.result()
-            except VoicemockError as exc:
+            except Exception as exc:  # an extra pass: its failure must not end the round
                 self.emit(NoticeGiven(f"the answer's final transcription failed ({exc}); "
                                       "its live transcript is kept"))  # fmt: skip
                 continue

@@ -434,7 +434,8 @@ class InterviewScreen(Screen[None]):
 
     def _answer_revised(self, event: AnswerRevised) -> None:
         """The final transcription pass of a spoken answer replaces what was shown."""
-        answer, note = self._turns.get(event.index, (None, None))
+        # The last answer of a round is revised before its turn is reported saved.
+        answer, note = self._turns.get(event.index, (self._answer, None))
         if answer is not None:
             answer.set_body(event.transcript.text)
         if note is not None and event.delivery:
