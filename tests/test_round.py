@@ -64,7 +64,7 @@ def _done(text: str) -> Future[Transcript]:
     return future
 
 
-def _run(tmp_path, answers, max_follow_ups=1):
+def _run(tmp_path, answers, max_follow_ups=1, on_event=None):
     events = []
     with Store(tmp_path) as store:
         runner = RoundRunner(
@@ -72,7 +72,7 @@ def _run(tmp_path, answers, max_follow_ups=1):
             Words(),
             OfflineBrain(resources.scorer()),
             resources.vocabulary(),
-            on_event=events.append,
+            on_event=on_event or events.append,
             max_follow_ups=max_follow_ups,
             meter=resources.delivery_meter(),
         )
@@ -103,18 +103,8 @@ def test_the_follow_up_does_not_wait_for_the_final_pass(tmp_path):
             follow_ups.append(event)
             pending.set_result(Transcript.from_text(FINAL))  # arrives while the line is said
 
-    with Store(tmp_path) as store:
-        runner = RoundRunner(
-            store,
-            Words(),
-            OfflineBrain(resources.scorer()),
-            resources.vocabulary(),
-            on_event=record,
-            max_follow_ups=1,
-        )
-        question = resources.bank().get(QUESTION)
-        answers = Scripted([(LIVE, pending), ("It adds about a second of latency.", _done("x"))])
-        session = store.get_session(runner.run("technical", [question], answers, mode="live"))
+    answers = [(LIVE, pending), ("It adds about a second of latency.", _done("x"))]
+    session, _ = _run(tmp_path, answers, max_follow_ups=1, on_event=record)
     assert follow_ups  # asked while the first answer's final pass was still pending
     assert session["turns"][0]["transcript"] == FINAL
 

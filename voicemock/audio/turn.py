@@ -11,7 +11,6 @@ banner), and nothing is downloaded.
 from __future__ import annotations
 
 import importlib.util
-import threading
 import time
 from pathlib import Path
 from types import ModuleType
@@ -70,7 +69,6 @@ class TurnModel:
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"cannot load the end-of-turn model: {exc}".splitlines()[0]) from None
         self._features = _features_module(folder).compute_whisper_log_mel_features
-        self._lock = threading.Lock()
         self.last_seconds = 0.0
         """How long the last call took (for the benchmark)."""
 
@@ -82,7 +80,6 @@ class TurnModel:
         if clip.size < window:
             clip = np.pad(clip, (window - clip.size, 0))
         features = self._features(clip, do_normalize=True)[np.newaxis]
-        with self._lock:
-            (out,) = self._session.run(None, {"input_features": features.astype(np.float32)})
+        (out,) = self._session.run(None, {"input_features": features.astype(np.float32)})
         self.last_seconds = time.perf_counter() - started
         return float(np.asarray(out).reshape(-1)[0])

@@ -65,12 +65,13 @@ class HeadlessRenderer:
 
     def __init__(self, to_stderr: bool = False) -> None:
         self.err = to_stderr
+        self._handlers = self.routes()
 
     def echo(self, text: str = "", **style: Any) -> None:
         click.secho(text, err=self.err, **style)
 
     def __call__(self, event: Event) -> None:
-        handler = self.routes().get(type(event))
+        handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
 

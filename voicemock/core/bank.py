@@ -101,6 +101,14 @@ def check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
         raise BankError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
+def required_text(data: Mapping[str, Any], key: str, where: str) -> str:
+    """``data[key]`` as a non-empty string, stripped; a data error naming it otherwise."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise BankError(f"{where}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
 def _phrases(values: Any, where: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not values:
         raise BankError(f"{where}: 'phrases' must be a non-empty list of strings")

@@ -15,7 +15,15 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import ROUND_IDS, BankError, Question, QuestionBank, check_keys, read_toml
+from voicemock.core.bank import (
+    ROUND_IDS,
+    BankError,
+    Question,
+    QuestionBank,
+    check_keys,
+    read_toml,
+    required_text,
+)
 from voicemock.core.scoring import VERDICTS, Scorecard, infer_question
 
 BANDS = {
@@ -169,13 +177,6 @@ class Report:
         }
 
 
-def _text(data: Mapping[str, Any], key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise BankError(f"{where}: '{key}' must be a non-empty string")
-    return value.strip()
-
-
 def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[Case]:
     """Validate a labelled set; a message names the case and the key that is wrong."""
     raw_cases = data.get("case")
@@ -186,26 +187,26 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
     for i, raw in enumerate(raw_cases):
         cwhere = f"{where} case {i + 1}"
         check_keys(raw, {"id", "round", "question", "question_text", "why", "answer"}, cwhere)
-        cid = _text(raw, "id", cwhere)
+        cid = required_text(raw, "id", cwhere)
         cwhere = f"{where} [{cid}]"
         if cid in seen:
             raise BankError(f"{cwhere}: duplicate case id")
         seen.add(cid)
-        round_id = _text(raw, "round", cwhere)
+        round_id = required_text(raw, "round", cwhere)
         if round_id not in ROUND_IDS:
             raise BankError(f"{cwhere}: unknown round '{round_id}'")
         if ("question" in raw) == ("question_text" in raw):
             raise BankError(f"{cwhere}: give exactly one of 'question' or 'question_text'")
         if "question" in raw:
             try:
-                question = bank.get(_text(raw, "question", cwhere))
+                question = bank.get(required_text(raw, "question", cwhere))
             except KeyError:
                 raise BankError(f"{cwhere}: unknown question '{raw['question']}'") from None
             if question.round != round_id:
                 raise BankError(f"{cwhere}: question '{question.id}' is not in '{round_id}'")
         else:
             question = infer_question(
-                _text(raw, "question_text", cwhere), round_id, bank.questions, f"eval-{cid}"
+                required_text(raw, "question_text", cwhere), round_id, bank.questions, f"eval-{cid}"
             )
         answers: list[LabelledAnswer] = []
         for j, a in enumerate(raw.get("answer", [])):
@@ -228,8 +229,8 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
                 raise BankError(f"{awhere}: unknown trap(s) {', '.join(unknown)}")
             answers.append(
                 LabelledAnswer(
-                    id=_text(a, "id", awhere),
-                    text=_text(a, "text", awhere),
+                    id=required_text(a, "id", awhere),
+                    text=required_text(a, "text", awhere),
                     rank=rank,
                     band=band,
                     traps=traps,

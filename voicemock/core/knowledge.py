@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import BankError, Question, check_keys, read_toml
+from voicemock.core.bank import BankError, Question, check_keys, read_toml, required_text
 from voicemock.core.text import normalize
 
 _BEFORE, _AFTER = r"(?<![a-z0-9])", r"(?![a-z0-9])"
@@ -157,10 +157,8 @@ def _strings(value: Any, where: str, *, required: bool = True) -> tuple[str, ...
 
 
 def _text(data: Mapping[str, Any], key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise BankError(f"{where}: '{key}' must be a non-empty string")
-    return " ".join(value.split())
+    """A required string with its whitespace folded (prose written over several lines)."""
+    return " ".join(required_text(data, key, where).split())
 
 
 def parse_knowledge(data: Mapping[str, Any], where: str = "knowledge") -> Knowledge:

@@ -209,13 +209,18 @@ class RoundRunner:
             else answers
         )
         self._expected_words = expected_words
-        session = InterviewSession(round_id, questions, self.brain, self.max_follow_ups)
+        session = InterviewSession(
+            round_id,
+            questions,
+            self.brain,
+            self.max_follow_ups,
+            before_scoring=lambda: self._settle(run, wait=True),
+        )
         session_id = self.store.create_session(
             round_id, self.brain.name, mode, [q.id for q in questions], settings
         )
         self.emit(SessionOpened(session_id, self.store.data_dir))
         run = _Run(session_id, session, source)
-        session.before_scoring = lambda: self._settle(run, wait=True)
         try:
             self._emit_all(run, session.start())
             while session.phase is Phase.AWAITING_ANSWER and not run.unanswered:

@@ -258,8 +258,7 @@ class LiveAnswers:
             turn_calls.append(self.turn_model.last_seconds)
             return probability
 
-        judged_at = 0.0
-        judged: list[float] = []  # the silence at which each pause was judged
+        judged_at = 0.0  # the silence at which the pause was last judged
 
         def said_so_far() -> str:
             return " ".join(s.text for _, segs in sorted(results, key=lambda r: r[0]) for s in segs)
@@ -319,7 +318,6 @@ class LiveAnswers:
                     check = None
                     state(self.judge.verdict(probability, said_so_far()))
                     judged_at = silence
-                    judged.append(silence)
                 elif verdict == "unsure" and silence >= judged_at + RECHECK_S:
                     # Words finished, sound not yet: listen to the longer pause again.
                     state(self.judge.verdict(hear(), said_so_far()))
@@ -354,8 +352,8 @@ class LiveAnswers:
         }
         if turn_calls:
             latency["turn_model_s"] = round(max(turn_calls), 4)
-        if judged:
-            latency["judged_after_s"] = round(judged[-1], 3)
+        if reason in ("complete", "unsure"):
+            latency["judged_after_s"] = round(judged_at, 3)
         return CapturedAnswer(
             audio=audio,
             transcript=transcript,

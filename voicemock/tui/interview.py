@@ -134,6 +134,7 @@ class InterviewScreen(Screen[None]):
         self._answer: ChatLine | None = None
         """The last answer shown: its turn's delivery note goes under it."""
         self._stream = _Coalesced()
+        self._handlers = self.routes()
         self._turns: dict[int, tuple[ChatLine, ChatLine | None]] = {}
         """Each saved turn's answer line and delivery note, to revise them."""
         self._states = {
@@ -309,7 +310,7 @@ class InterviewScreen(Screen[None]):
     # -- the round's events, routed --------------------------------------------------
     def show(self, event: Event) -> None:
         """Render one event from the round (each type has its handler, or is not shown)."""
-        handler = self.routes().get(type(event))
+        handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
 
