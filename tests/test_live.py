@@ -451,22 +451,38 @@ def test_an_answer_started_right_as_the_question_ends_is_kept_whole(audio, tmp_p
 
 
 def test_the_stored_transcript_of_a_spoken_answer_is_replay_grade(audio, tmp_path, transcriber):
+    """The round's three spoken answers, scored as a set (errors over reference words).
+
+    One answer alone cannot carry a 0.02 bound: what the audio stack does to a file (a shift
+    by a fraction of a sample, a level a few per cent off) moved these three answers' WER over
+    0.05-0.10, 0.14-0.30 and 0.06-0.18 in ten such copies, and one word in a 40-word answer is
+    0.025. Over the set the final pass averaged 0.02 below the replay WER in those copies and
+    at most 0.04 above it; the bound leaves room for that noise, not for a worse transcriber.
+    """
     from voicemock import resources
 
-    names = ("eo-first", "eo-followup-retries")
+    names = ("eo-first", "eo-followup-latency", "eo-followup-retries")
     code, out, err = run_live(
         audio, tmp_path, [decode_file(FIXTURES / f"{n}.flac") for n in names],
         "--round", "technical", "--question", "tech-exactly-once-payments",
-        "--max-follow-ups", "1", "--no-speech",
+        "--max-follow-ups", "2", "--no-speech",
     )  # fmt: skip
     assert code == 0, err
     turns = json.loads(out)["turns"]
     question = resources.bank().get("tech-exactly-once-payments")
+    words = live_errors = replay_errors = 0
     for turn, name in zip(turns, names, strict=True):
         line = question.text if turn["kind"] == "question" else f"{question.text} {turn['prompt']}"
         prompt = transcriber.prompt_for(line, resources.vocabulary())
         replayed = transcriber.transcribe(decode_file(FIXTURES / f"{name}.flac"), prompt=prompt)
         reference = normalize_words((FIXTURES / f"{name}.txt").read_text())
-        live_wer = jiwer.wer(reference, normalize_words(turn["transcript"]))
-        replay_wer = jiwer.wer(reference, normalize_words(replayed.text))
-        assert live_wer <= replay_wer + 0.02, (live_wer, replay_wer, turn["transcript"])
+        words += len(reference.split())
+        live_errors += _errors(reference, normalize_words(turn["transcript"]))
+        replay_errors += _errors(reference, normalize_words(replayed.text))
+    live_wer, replay_wer = live_errors / words, replay_errors / words
+    assert live_wer <= replay_wer + 0.05, (live_wer, replay_wer, [t["transcript"] for t in turns])
+
+
+def _errors(reference: str, hypothesis: str) -> int:
+    out = jiwer.process_words(reference, hypothesis)
+    return out.substitutions + out.deletions + out.insertions
