@@ -63,3 +63,15 @@ def test_the_turn_judge_never_ends_an_unfinished_clause_early():
     assert judge.verdict(0.1, "So I would accept that cost.") == "unsure"
     assert judge.silence_needed("complete", 10.0) < judge.silence_needed("unsure", 10.0) < 10.0
     assert judge.silence_needed("unsure", 1.0) == 1.0  # never beyond the ceiling
+
+
+def test_stretches_cut_at_the_length_limit_are_told_from_stretches_ended_by_a_pause():
+    from voicemock.audio.vad import FRAME_S, Endpointer, SpeechClosed
+
+    endpoint = Endpointer(end_silence_s=10.0, segment_pause_s=0.25, max_segment_s=4.0)
+    frames = [0.9] * int(9.0 / FRAME_S) + [0.0] * int(0.5 / FRAME_S)  # 9 s unbroken, a pause
+    closed = [e for p in frames for e in endpoint.update(p) if isinstance(e, SpeechClosed)]
+    # Two cuts mid-speech (the words there may be split), then the stretch the pause ended:
+    # only that one may be judged as the end of an answer, and its run began at 0.
+    assert [c.at_pause for c in closed] == [False, False, True]
+    assert closed[0].start == 0 and closed[1].start == closed[0].end

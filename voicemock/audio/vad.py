@@ -44,10 +44,13 @@ class StreamingVad:
 
 @dataclass(frozen=True)
 class SpeechClosed:
-    """A stretch of speech ended at a pause: transcribe it now, while recording goes on."""
+    """A stretch of speech ended: transcribe it now, while recording goes on."""
 
     start: int  # sample offsets into the answer
     end: int
+    at_pause: bool = True
+    """False when the stretch was cut at its length limit in the middle of speech (the cut
+    can fall inside a word); True when it closed in silence (the pause may be the end)."""
 
 
 @dataclass(frozen=True)
@@ -109,17 +112,17 @@ class Endpointer:
             long_pause = not self.in_speech and self.silent_frames >= self.segment_pause
             too_long = (pos + FRAME - self._seg_start) >= self.max_segment * FRAME
             if long_pause or too_long:
-                events.append(self._close(pos + FRAME))
+                events.append(self._close(pos + FRAME, at_pause=not self.in_speech))
         if self.heard_speech and self.silent_frames >= self.end_silence:
             events.append(AnswerEnded("silence", self._last_speech_end))
         elif self.frames >= self.max_frames:
             events.append(AnswerEnded("max", self._last_speech_end))
         return events
 
-    def _close(self, now: int) -> SpeechClosed:
+    def _close(self, now: int, *, at_pause: bool = True) -> SpeechClosed:
         assert self._seg_start is not None
         end = min(now, self._last_speech_end + self.pad) if not self.in_speech else now
-        closed = SpeechClosed(self._seg_start, max(end, self._seg_start + 1))
+        closed = SpeechClosed(self._seg_start, max(end, self._seg_start + 1), at_pause)
         self.closed_until = closed.end
         self._seg_start = None
         return closed

@@ -112,6 +112,8 @@ UNSURE_SILENCE_S = 2.0
 """Silence that ends an answer whose words are finished but whose sound is not."""
 FRAME_PAD_S = 0.5
 """Room tone kept around the speech for the final pass."""
+JUDGE_WINDOW_S = 8.0
+"""The most of an unbroken run of speech read again as one stretch when a pause ends it."""
 RECHECK_S = 0.25
 """While unsure, the turn model hears the growing pause again this often."""
 
@@ -227,28 +229,43 @@ class LiveAnswers:
         verdict: str | None = None
         turn_calls: list[float] = []
 
-        def transcribe(start: int, audio: np.ndarray) -> None:
-            # One worker: segments are transcribed in order, each primed with the text
-            # before it so the recogniser keeps the thread of the answer.
+        def transcribe(start: int, audio: np.ndarray, shown_until: int) -> None:
+            # One worker: stretches are transcribed in order, each primed with the text
+            # before it so the recogniser keeps the thread of the answer. A stretch that
+            # re-reads cut pieces replaces their text (only its new words are shown).
+            while results and results[-1][0] >= start:
+                results.pop()
             context = " ".join(s.text for _, segs in results[-2:] for s in segs)
             prompt = f"{text_prompt} {context}".strip()
             transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=True)
             segs = [s.shifted(start / SAMPLE_RATE) for s in transcript.segments]
             results.append((start, segs))
-            text = " ".join(s.text for s in segs).strip()
+            shown = shown_until / SAMPLE_RATE
+            words = [w.text for s in segs for w in s.words if w.start >= shown - 0.05]
+            text = (
+                " ".join(s.text for s in segs) if shown_until <= start else " ".join(words)
+            ).strip()
             if text:
-                self.emit(
-                    SegmentTranscribed(
-                        text, start / SAMPLE_RATE, (start + audio.size) / SAMPLE_RATE
-                    )
-                )
+                self.emit(SegmentTranscribed(text, shown, (start + audio.size) / SAMPLE_RATE))
 
         full = _Growing()
+        run_start: int | None = None  # where the pieces cut at the length limit began
 
         def submit(closed: SpeechClosed) -> Future[None]:
+            nonlocal run_start
             spans.append((closed.start / SAMPLE_RATE, closed.end / SAMPLE_RATE))
-            segment_audio = full.view(closed.start, closed.end).copy()
-            future = self._pool.submit(transcribe, closed.start, segment_audio)
+            start = closed.start
+            if not closed.at_pause:
+                # Cut mid-speech, maybe mid-word: shown now, read again whole at the pause.
+                run_start = closed.start if run_start is None else run_start
+            elif run_start is not None:
+                # The words before a pause decide whether the answer is over: read the run
+                # since the last real pause as one stretch (its last JUDGE_WINDOW_S at most),
+                # not the pieces the length limit cut it into.
+                start = max(run_start, closed.end - int(JUDGE_WINDOW_S * SAMPLE_RATE))
+                run_start = None
+            segment_audio = full.view(start, closed.end).copy()
+            future = self._pool.submit(transcribe, start, segment_audio, closed.start)
             futures.append(future)
             return future
 
@@ -300,7 +317,7 @@ class LiveAnswers:
                     for event in endpoint.update(self.vad(frame)):
                         if isinstance(event, SpeechClosed):
                             future = submit(event)
-                            if self.turn_model is not None and not endpoint.in_speech:
+                            if self.turn_model is not None and event.at_pause:
                                 # The model hears the pause too, as it was trained to.
                                 check = (hear(), future)
                         elif isinstance(event, AnswerEnded):
