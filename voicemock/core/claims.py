@@ -44,6 +44,9 @@ class WrongClaim:
     misconception: Misconception
     quote: str
     central: bool = False
+    found_by: str = "rules"
+    """Who heard it: "rules" (the offline check), "model" (the LLM judge, quote verified),
+    or "rules and model"."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +57,7 @@ class WrongClaim:
             "correction": self.misconception.correction,
             "challenge": self.misconception.challenge,
             "central": self.central,
+            "found_by": self.found_by,
         }
 
     @classmethod
@@ -68,12 +72,21 @@ class WrongClaim:
             correction=str(data.get("correction", "")),
             challenge=str(data.get("challenge", "")),
         )
-        return cls(misconception, str(data["quote"]), bool(data.get("central", False)))
+        return cls(
+            misconception,
+            str(data["quote"]),
+            bool(data.get("central", False)),
+            str(data.get("found_by", "rules")),
+        )
 
     @property
     def line(self) -> str:
         """The scorecard line: ``incorrect: <quote> — <correction>``."""
-        return f"incorrect: “{self.quote}” — {self.misconception.correction}"
+        by = {
+            "model": " (found by the model)",
+            "rules and model": " (found by the rules and the model)",
+        }.get(self.found_by, "")
+        return f"incorrect: “{self.quote}” — {self.misconception.correction}{by}"
 
 
 def clauses(sentence: str) -> list[str]:

@@ -228,6 +228,10 @@ class Analysis:
         return sorted(gaps, key=lambda c: (-c.concept.weight, c.credit))
 
 
+WRONG_CLAIM_CAP = "an incorrect claim about what the question is about"
+INJECTION_CAP = "text addressed to the grader instead of the interviewer"
+
+
 def capped(recommendation: str, caps: Sequence[str]) -> str:
     """A verdict held at no hire or below when anything caps it."""
     if caps and VERDICTS.index(recommendation) > VERDICTS.index(CAP_VERDICT):
@@ -560,12 +564,12 @@ class Scorer:
                     f"{len(analysis.ignored)} sentence(s) addressed to the grader were removed "
                     "from scoring"
                 )
-                caps.append("text addressed to the grader instead of the interviewer")
+                caps.append(INJECTION_CAP)
             if analysis.off_topic and any(a.strip() for a in answers):
                 caps.append(f"did not answer the question: “{_short(question.text)}”")
             central = [w for w in analysis.wrong_claims if w.central]
             if central or len({w.misconception.id for w in analysis.wrong_claims}) >= 2:
-                caps.append("an incorrect claim about what the question is about")
+                caps.append(WRONG_CLAIM_CAP)
         dims: list[DimensionScore] = []
         not_scored: list[str] = []
         for d in spec.dimensions:

@@ -2,11 +2,14 @@
 
 Nothing the model says is used unchecked. A follow-up must be one short
 question that does not repeat an earlier one, or the offline brain's follow-up
-is asked instead. A scorecard must validate against the schema (one repair
-retry), its quotes must occur in the transcript, and every dimension is
-cross-checked against the offline scorer: a gap of more than 1.5 points marks
-the dimension as disputed and it counts at the lower of the two scores. When
-the endpoint fails after its retries, the offline brain takes over for the
+is asked instead; after a wrong claim it must take the claim up, or the rules'
+challenge is asked. A scorecard must validate against the schema (one repair
+retry), and its quotes must occur in the transcript. Incorrect claims the model
+lists count only with a verified quote. Each dimension is cross-checked against
+the offline scorer: the model's score stands when its quotes verify and no text
+addressed to the grader was found (a gap of more than 1.5 is shown as a
+dispute); otherwise the lower, safer score counts and the scorecard says why.
+When the endpoint fails after its retries, the offline brain takes over for the
 rest of the round and says so.
 """
 
@@ -14,15 +17,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicemock.core.bank import Question
-from voicemock.core.brain import OfflineBrain
+from voicemock.core.brain import CHALLENGE_PREFIX, OfflineBrain
+from voicemock.core.claims import WrongClaim
+from voicemock.core.knowledge import Misconception, PatternSet, Topic
 from voicemock.core.models import FollowUp
-from voicemock.core.scoring import DimensionScore, Scorecard, Scorer, capped, verdict
+from voicemock.core.reading import STOPWORDS
+from voicemock.core.scoring import (
+    WRONG_CLAIM_CAP,
+    DimensionScore,
+    Scorecard,
+    Scorer,
+    capped,
+    verdict,
+)
 from voicemock.core.text import normalize, quote_found
 from voicemock.llm.client import (
     ChatClient,
@@ -31,7 +45,7 @@ from voicemock.llm.client import (
     clean_model_text,
     looks_like_refusal,
 )
-from voicemock.llm.persona import Persona, scorecard_schema
+from voicemock.llm.persona import OTHER_CLAIM, Persona, scorecard_schema
 from voicemock.round.events import Emit, FollowUpStreamed, NoticeGiven, ignore
 
 DISPUTE_GAP = 1.5
@@ -50,10 +64,20 @@ class DimensionJudgement(BaseModel):
     rationale: str = ""
 
 
+class ClaimJudgement(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    quote: str
+    misconception: str = OTHER_CLAIM
+    claim: str = ""
+    correction: str = ""
+
+
 class RoundJudgement(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     dimensions: list[DimensionJudgement]
+    incorrect_claims: list[ClaimJudgement] = Field(default_factory=list)
     missing_concepts: list[str] = Field(default_factory=list)
     hints: list[str] = Field(default_factory=list)
 
@@ -162,6 +186,13 @@ class LLMBrain:
             )
         )
 
+    # -- reference knowledge -------------------------------------------------------------
+    def _topics(self, question: Question) -> tuple[Topic, ...]:
+        knowledge = self.scorer.knowledge
+        if knowledge is None:
+            return ()
+        return tuple(knowledge.topic(t) for t in knowledge.topics_of(question))
+
     # -- follow-ups -------------------------------------------------------------------
     def follow_up(
         self,
@@ -177,9 +208,20 @@ class LLMBrain:
         if self.fallback_reason is not None:
             return offline
         gaps = [g.concept.name for g in analysis.unexplained()][:4]
+        # Wrong claims the rules heard and nobody has challenged yet (central ones first).
+        unchallenged = [
+            w
+            for w in sorted(analysis.wrong_claims, key=lambda w: not w.central)
+            if CHALLENGE_PREFIX + w.misconception.id not in asked
+        ][:2]
         spec = self.scorer.rubric.round(question.round)
         messages = self.persona.follow_up_messages(
-            spec, question, _conversation(question, answers, lines), gaps
+            spec,
+            question,
+            self._topics(question),
+            _conversation(question, answers, lines),
+            gaps,
+            [(w.quote, w.misconception.claim, w.misconception.correction) for w in unchallenged],
         )
         speaker = _SentenceFeed(on_sentence, self.on_event)
         try:
@@ -198,6 +240,8 @@ class LLMBrain:
             return offline
         text = clean_follow_up(text)
         problem = follow_up_problem(text, [question.text, *lines])
+        if problem is None and unchallenged and not takes_up(text, unchallenged[0]):
+            problem = "it did not take up the wrong claim"
         if problem is not None:
             if offline is None:
                 self.on_event(NoticeGiven(f"the LLM's follow-up was not used: {problem}"))
@@ -206,7 +250,8 @@ class LLMBrain:
                 NoticeGiven(f"the LLM's follow-up was not used ({problem}); asking the rubric's")
             )
             return offline
-        return FollowUp(text, None, spoken=speaker.finish(text))
+        concept = CHALLENGE_PREFIX + unchallenged[0].misconception.id if unchallenged else None
+        return FollowUp(text, concept, spoken=speaker.finish(text))
 
     # -- scoring ----------------------------------------------------------------------
     def score(
@@ -226,14 +271,16 @@ class LLMBrain:
         spec = self.scorer.rubric.round(round_id)
         ids = [d.id for d in spec.dimensions]
         lines = lines or {}
-        conversations = [
-            (q, _conversation(q, answers, lines.get(q.id, ()))) for q, answers in exchanges
+        blocks = [
+            (q, self._topics(q), _conversation(q, answers, lines.get(q.id, ())))
+            for q, answers in exchanges
         ]
-        messages = self.persona.scoring_messages(spec, conversations)
-        fmt = scorecard_schema(ids)
+        messages = self.persona.scoring_messages(spec, blocks)
+        known = [m.id for _, topics, _ in blocks for t in topics for m in t.misconceptions]
+        fmt = scorecard_schema(ids, known)
         try:
             reply = self.client.complete(
-                messages, purpose="score", max_tokens=1500, response_format=fmt, temperature=0
+                messages, purpose="score", max_tokens=1800, response_format=fmt, temperature=0
             )
             try:
                 judgement = parse_judgement(reply, ids)
@@ -246,7 +293,7 @@ class LLMBrain:
                 reply = self.client.complete(
                     repair,
                     purpose="score_repair",
-                    max_tokens=1500,
+                    max_tokens=1800,
                     response_format=fmt,
                     temperature=0,
                 )
@@ -259,14 +306,74 @@ class LLMBrain:
         except LLMError as exc:
             self._fall_back(exc, "scoring")
             return _with_note(offline, f"scored offline: {exc}")
-        transcript = normalize(" ".join(a for _, answers in exchanges for a in answers))
-        return self._checked(judgement, offline, transcript)
+        injected = any(self.scorer.analyse(q, answers).ignored for q, answers in exchanges)
+        return self._checked(judgement, offline, exchanges, injected=injected)
 
-    def _checked(self, judgement: RoundJudgement, offline: Scorecard, transcript: str) -> Scorecard:
+    def _claims(
+        self,
+        judged: Sequence[ClaimJudgement],
+        offline: Sequence[WrongClaim],
+        exchanges: Sequence[tuple[Question, Sequence[str]]],
+    ) -> tuple[list[WrongClaim], int]:
+        """The model's incorrect claims whose quotes are in the transcript, merged with the
+        rules' (a claim both heard is marked so); and how many were dropped."""
+        claims = list(offline)
+        dropped = 0
+        knowledge = self.scorer.knowledge
+        for item in judged:
+            quote = " ".join(item.quote.split()).strip('"“”')
+            home = next(
+                (q for q, answers in exchanges if quote_found(quote, normalize(" ".join(answers)))),
+                None,
+            )
+            if len(normalize(quote).split()) < MIN_QUOTE_WORDS or home is None:
+                dropped += 1
+                continue
+            same = next(
+                (
+                    i
+                    for i, w in enumerate(claims)
+                    if w.misconception.id == item.misconception or _overlap(w.quote, quote) >= 0.6
+                ),
+                None,
+            )
+            if same is not None:
+                if claims[same].found_by == "rules":
+                    claims[same] = replace(claims[same], found_by="rules and model")
+                continue
+            reference = _known(knowledge, item.misconception)
+            if reference is not None:
+                central = reference.topic in knowledge.topics_of(home)  # type: ignore[union-attr]
+                claims.append(WrongClaim(reference, quote, central, "model"))
+            elif item.claim.strip() and item.correction.strip():
+                made = Misconception(
+                    id=f"model:{normalize(item.claim)[:40].replace(' ', '-')}",
+                    topic="",
+                    claim=item.claim.strip()[:200],
+                    match=(),
+                    unless=PatternSet(()),
+                    correction=item.correction.strip()[:300],
+                    challenge="",
+                )
+                claims.append(WrongClaim(made, quote, False, "model"))
+            else:
+                dropped += 1
+        return claims, dropped
+
+    def _checked(
+        self,
+        judgement: RoundJudgement,
+        offline: Scorecard,
+        exchanges: Sequence[tuple[Question, Sequence[str]]],
+        *,
+        injected: bool,
+    ) -> Scorecard:
+        transcript = normalize(" ".join(a for _, answers in exchanges for a in answers))
         by_id = {d.id: d for d in judgement.dimensions}
         dims: list[DimensionScore] = []
         notes = list(offline.notes)
         disputed: list[str] = []
+        safer: list[str] = []
         dropped = 0
         for base in offline.dimensions:
             judged = by_id[base.id]
@@ -280,23 +387,38 @@ class LLMBrain:
                 else:
                     dropped += 1
                     flags.append(f"quote not in the transcript, dropped: “{quote[:80]}”")
-            if judged.evidence and not kept:
-                flags.append("no supporting quote survived the check")
-            gap = abs(judged.score - base.score)
-            is_disputed = gap > DISPUTE_GAP
+            verified = bool(kept) and len(kept) == len(judged.evidence)
+            score = judged.score
+            if judged.score > base.score and (injected or not verified):
+                # The model is kinder than the rules and cannot show why: the safer score.
+                score = base.score
+                why = (
+                    "text addressed to the grader was found in the answers"
+                    if injected
+                    else "its quotes are not all in the transcript"
+                    if judged.evidence
+                    else "it quoted nothing from the transcript"
+                )
+                flags.append(f"counted at the safer score {base.score} (LLM {judged.score}): {why}")
+                safer.append(base.title)
+            is_disputed = abs(judged.score - base.score) > DISPUTE_GAP
             if is_disputed:
                 disputed.append(base.title)
                 flags.append(
-                    f"disputed: LLM {judged.score}, offline {base.score}; counted at "
-                    f"{min(judged.score, base.score)}"
+                    f"disputed: LLM {judged.score}, offline {base.score}; "
+                    + (
+                        "the LLM's score stands (its quotes are in the transcript)"
+                        if score == judged.score
+                        else f"counted at {score}"
+                    )
                 )
             missing = [m for m in judged.missing if m.strip()][:4] or list(base.missing)
             dims.append(
                 DimensionScore(
                     base.id,
                     base.title,
-                    min(judged.score, base.score) if is_disputed else judged.score,
-                    tuple(kept[:3]) or (base.evidence[:1] if is_disputed else ()),
+                    score,
+                    tuple(kept[:3]) or (base.evidence[:1] if score == base.score else ()),
                     tuple(missing),
                     flags=tuple(flags),
                     llm_score=judged.score,
@@ -307,12 +429,27 @@ class LLMBrain:
         if disputed:
             notes.append(
                 f"{len(disputed)} dimension(s) disputed between the LLM and the offline "
-                f"scorer ({', '.join(disputed)}): each counts at the lower score"
+                f"scorer ({', '.join(disputed)}): shown side by side"
+            )
+        if safer:
+            notes.append(
+                f"counted at the offline scorer's lower score: {', '.join(safer)} (the LLM's "
+                "evidence did not verify, or the answers addressed the grader)"
             )
         if dropped:
             notes.append(
                 f"{dropped} LLM quote(s) were not found in the transcript and were dropped"
             )
+        claims, bad_claims = self._claims(judgement.incorrect_claims, offline.incorrect, exchanges)
+        if bad_claims:
+            notes.append(
+                f"{bad_claims} incorrect claim(s) the LLM listed were dropped: the quote is not "
+                "in the transcript"
+            )
+        caps = list(offline.caps)
+        if any(w.central and w.found_by == "model" for w in claims):
+            caps.append(WRONG_CLAIM_CAP)
+        caps = list(dict.fromkeys(caps))
         scores = [d.score for d in dims]
         overall = round(sum(scores) / len(scores), 2)
         concepts = [c for c in judgement.missing_concepts if 0 < len(c) <= 80][:6]
@@ -321,17 +458,42 @@ class LLMBrain:
             round=offline.round,
             overall=overall,
             # The offline checks still cap: a central wrong claim, off topic, injected text.
-            recommendation=capped(verdict(scores, overall), offline.caps),
+            recommendation=capped(verdict(scores, overall), caps),
             dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys([*offline.missing_concepts, *concepts])),
             hints=tuple(dict.fromkeys([*hints, *offline.hints])),
             rubric_version=offline.rubric_version,
             brain=f"llm ({self.model})",
             notes=tuple(dict.fromkeys(notes)),
-            incorrect=offline.incorrect,
-            caps=offline.caps,
+            incorrect=tuple(claims),
+            caps=tuple(caps),
             not_scored=offline.not_scored,
         )
+
+
+def takes_up(text: str, claim: WrongClaim) -> bool:
+    """Whether a follow-up confronts ``claim``: it shares at least two content words with
+    what the candidate said or with the misconception."""
+    said = _content(claim.quote) | _content(claim.misconception.claim)
+    return len(_content(text) & said) >= 2
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in normalize(text).split() if len(w) > 3 and w not in STOPWORDS}
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(normalize(a).split()), set(normalize(b).split())
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+
+
+def _known(knowledge: Any, misconception_id: str) -> Misconception | None:
+    if knowledge is None or misconception_id == OTHER_CLAIM:
+        return None
+    try:
+        return knowledge.misconception(misconception_id)  # type: ignore[no-any-return]
+    except KeyError:
+        return None
 
 
 def _conversation(
@@ -347,8 +509,6 @@ def _conversation(
 
 
 def _with_note(card: Scorecard, note: str) -> Scorecard:
-    from dataclasses import replace
-
     return replace(card, notes=(*card.notes, note))
 
 

@@ -3,6 +3,12 @@
 The system message holds only our own texts: persona, round description and
 dimensions (from the rubric the offline scorer uses), instructions. The
 candidate's words go in the user message between <transcript> tags.
+
+Every call of a round reads the same way up to the candidate's latest words, so a server
+that caches prompts (llama.cpp, vLLM, Ollama) reads the shared part once: one system
+message for the round (both tasks' instructions), then per question the reference notes,
+the question and the transcript as it grows; only what a single call needs (the gaps, the
+wrong claims heard, the task itself) comes after the transcript.
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from voicemock.core.bank import BankError, Question
+from voicemock.core.knowledge import Topic
 from voicemock.core.rubric import RoundSpec
+
+OTHER_CLAIM = "other"
+"""The misconception id for a wrong claim the reference notes do not list."""
 
 
 @dataclass(frozen=True)
@@ -51,44 +61,89 @@ class Persona:
             lines.append(self.probe[spec.id])
         return " ".join(lines)
 
+    def system_message(self, spec: RoundSpec) -> dict[str, str]:
+        """The same for every call of the round: who asks, what the round tests, the rules
+        for both tasks and the dimensions."""
+        dims = "\n".join(f"- {d.id}: {d.title}. {d.description}" for d in spec.dimensions)
+        content = "\n\n".join(
+            [
+                self.persona,
+                self._round(spec),
+                self.data_rule,
+                "When you are asked for a follow-up: " + self.follow_up,
+                "When you are asked to score the round: " + self.scoring,
+                "Dimensions:\n" + dims,
+            ]
+        )
+        return {"role": "system", "content": content}
+
     def follow_up_messages(
         self,
         spec: RoundSpec,
         question: Question,
+        topics: Sequence[Topic],
         conversation: Sequence[tuple[str, str]],
         gaps: Sequence[str],
+        wrong: Sequence[tuple[str, str, str]] = (),
     ) -> list[dict[str, str]]:
-        """``conversation``: (speaker, text) pairs for this question, oldest first."""
-        system = "\n\n".join([self.persona, self._round(spec), self.data_rule, self.follow_up])
-        user = [f"Interview question: {question.text}"]
+        """``conversation``: (speaker, text) pairs for this question, oldest first; ``wrong``:
+        (quote, false claim, correction) for claims the rules heard and nobody challenged."""
+        tail = []
+        for quote, claim, correction in wrong:
+            tail.append(
+                f"The candidate said “{_defuse(quote)}”, which asserts a misconception "
+                f"({claim}). The truth: {correction} Challenge this claim."
+            )
         if gaps:
-            user.append("Points the rubric has not heard explained yet: " + "; ".join(gaps) + ".")
-        user.append(_transcript(conversation))
-        user.append("Your follow-up question:")
+            tail.append("Points the rubric has not heard explained yet: " + "; ".join(gaps) + ".")
+        tail.append("Task: your follow-up question.")
+        body = _question_block(question, topics, conversation)
         return [
-            {"role": "system", "content": system},
-            {"role": "user", "content": "\n\n".join(user)},
+            self.system_message(spec),
+            {"role": "user", "content": body + "\n\n" + "\n".join(tail)},
         ]
 
     def scoring_messages(
-        self, spec: RoundSpec, exchanges: Sequence[tuple[Question, Sequence[tuple[str, str]]]]
+        self,
+        spec: RoundSpec,
+        exchanges: Sequence[tuple[Question, Sequence[Topic], Sequence[tuple[str, str]]]],
     ) -> list[dict[str, str]]:
-        dims = "\n".join(f"- {d.id}: {d.title}. {d.description}" for d in spec.dimensions)
-        system = "\n\n".join(
-            [self.persona, self._round(spec), self.data_rule, self.scoring, "Dimensions:\n" + dims]
-        )
-        user = []
-        for question, conversation in exchanges:
-            user.append(f"Interview question: {question.text}")
-            user.append(_transcript(conversation))
-        user.append("Score the round now, as JSON.")
+        blocks = [_question_block(q, topics, conversation) for q, topics, conversation in exchanges]
+        task = "Task: score the round now, as JSON."
         return [
-            {"role": "system", "content": system},
-            {"role": "user", "content": "\n\n".join(user)},
+            self.system_message(spec),
+            {"role": "user", "content": "\n\n".join([*blocks, task])},
         ]
 
     def repair_message(self, error: str) -> dict[str, str]:
         return {"role": "user", "content": self.repair.format(error=error)}
+
+
+def reference_notes(topics: Sequence[Topic]) -> str:
+    """What the round is judged on, from the knowledge data: facts, then the known wrong
+    claims with their ids and corrections."""
+    if not topics:
+        return (
+            "Reference notes: none for this question; judge claims by what you know for "
+            "certain, and flag a claim as incorrect only when you are sure."
+        )
+    lines = ["Reference notes (ours, not the candidate's):"]
+    for topic in topics:
+        lines.append(f"Topic: {topic.name}")
+        lines += [f"- fact: {fact}" for fact in topic.facts]
+        lines += [
+            f"- misconception {m.id}: {m.claim} Correction: {m.correction}"
+            for m in topic.misconceptions
+        ]
+    return "\n".join(lines)
+
+
+def _question_block(
+    question: Question, topics: Sequence[Topic], conversation: Sequence[tuple[str, str]]
+) -> str:
+    return "\n\n".join(
+        [reference_notes(topics), f"Interview question: {question.text}", _transcript(conversation)]
+    )
 
 
 def _transcript(conversation: Sequence[tuple[str, str]]) -> str:
@@ -101,9 +156,26 @@ def _defuse(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def scorecard_schema(dimension_ids: Sequence[str]) -> dict[str, Any]:
-    """The response_format for scoring: strict JSON schema, one entry per dimension."""
+def scorecard_schema(
+    dimension_ids: Sequence[str], misconception_ids: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The response_format for scoring: strict JSON schema, one entry per dimension, and the
+    incorrect claims (a reference misconception's id, or "other")."""
     strings = {"type": "array", "items": {"type": "string"}}
+    claim = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["quote", "misconception", "claim", "correction"],
+        "properties": {
+            "quote": {"type": "string"},
+            "misconception": {
+                "type": "string",
+                "enum": [*dict.fromkeys(misconception_ids), OTHER_CLAIM],
+            },
+            "claim": {"type": "string"},
+            "correction": {"type": "string"},
+        },
+    }
     dimension = {
         "type": "object",
         "additionalProperties": False,
@@ -124,9 +196,10 @@ def scorecard_schema(dimension_ids: Sequence[str]) -> dict[str, Any]:
             "schema": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["dimensions", "missing_concepts", "hints"],
+                "required": ["dimensions", "incorrect_claims", "missing_concepts", "hints"],
                 "properties": {
                     "dimensions": {"type": "array", "items": dimension},
+                    "incorrect_claims": {"type": "array", "items": claim},
                     "missing_concepts": strings,
                     "hints": strings,
                 },

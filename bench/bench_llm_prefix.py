@@ -1,0 +1,185 @@
+"""Prompt reuse on a local model: time to first token with the round's shared prefix, and
+with the same requests' prefix broken, in one run.
+
+    python bench/bench_llm_prefix.py --server llama-server --model SmolLM2.gguf [--repeat 5]
+    python bench/bench_llm_prefix.py --url http://127.0.0.1:8080/v1   # a server already up
+
+A technical round (one question, two follow-ups, then scoring) is played through the LLM
+brain against the server, and the three requests it sends are recorded. They are then sent
+again, streamed, ``--repeat`` times in each of two arrangements, alternating so both see the
+same machine load:
+- shared: as the brain sends them, one after another; each call starts with the text the
+  previous call began with (persona, round, reference notes, the transcript so far), so a
+  server with prompt caching reads only what is new;
+- broken: the same requests with a different first line in each system message, so
+  nothing can be reused.
+It prints the median time to first token of follow-up 2 and of the scoring call in each
+arrangement, and the ratio. SmolLM2-135M is enough to measure time, not judgment.
+With ``--server`` the bench starts llama.cpp's server on a free port and stops it after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(binary: str, model: str, ctx: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "-m", model, "--host", "127.0.0.1", "--port", str(port), "-c", str(ctx),
+         "-np", "1", "-t", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc, url + "/v1"
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"{binary} exited with {proc.returncode}")
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not come up within 120 s")
+
+
+class Recording:
+    """Wraps the brain's client: every request's messages and options, in order."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.sent: list[dict[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def complete(self, messages: Any, **options: Any) -> str:
+        self.sent.append({"messages": [dict(m) for m in messages], "options": options})
+        return self.client.complete(messages, **options)
+
+
+def first_token_s(client: Any, model: str, request: dict[str, Any]) -> float:
+    """Seconds from sending ``request`` (streamed) to its first content."""
+    options = request["options"]
+    extra = {}
+    if options.get("response_format"):
+        extra["response_format"] = options["response_format"]
+    t0 = time.perf_counter()
+    stream = client.chat.completions.create(
+        model=model,
+        messages=request["messages"],
+        max_tokens=min(int(options.get("max_tokens", 64)), 64),
+        temperature=0,
+        stream=True,
+        **extra,
+    )
+    first = None
+    for chunk in stream:
+        if first is None and chunk.choices and (chunk.choices[0].delta.content or ""):
+            first = time.perf_counter() - t0
+    return first if first is not None else time.perf_counter() - t0
+
+
+def broken(request: dict[str, Any]) -> dict[str, Any]:
+    messages = [dict(m) for m in request["messages"]]
+    messages[0]["content"] = f"Request {uuid.uuid4().hex}.\n" + messages[0]["content"]
+    return {"messages": messages, "options": request["options"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="An OpenAI-compatible endpoint already running.")
+    parser.add_argument("--server", help="llama.cpp's llama-server binary to start.")
+    parser.add_argument("--model", help="The GGUF file for --server.")
+    parser.add_argument("--ctx", type=int, default=8192)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if not args.url and not (args.server and args.model):
+        parser.error("give --url, or --server and --model")
+
+    from openai import OpenAI
+
+    from voicemock import resources
+    from voicemock.llm import ChatClient, resolve_llm_config
+    from voicemock.llm.brain import LLMBrain
+
+    proc = None
+    url = args.url
+    if url is None:
+        proc, url = start_server(args.server, args.model, args.ctx)
+    try:
+        config = resolve_llm_config(None, url, 600.0, 0, env={})
+        client = ChatClient(config)
+        client.choose_model()
+        recording = Recording(client)
+        brain = LLMBrain(recording, resources.persona(), resources.scorer())  # type: ignore[arg-type]
+        question = resources.bank().get("tech-exactly-once-payments")
+        answers = [
+            (ROOT / "audio_fixtures" / f"{n}.txt").read_text().strip()
+            for n in ("eo-first", "eo-followup-latency", "eo-followup-retries")
+        ]
+        lines: list[str] = []
+        asked: list[str] = []
+        for i in (1, 2):
+            follow = brain.follow_up(question, answers[:i], asked, lines=lines)
+            text = follow.text if follow else "What would you measure first?"
+            lines.append(text)
+            asked.append((follow.concept_id if follow else None) or text)
+        card = brain.score("technical", [(question, answers)], lines={question.id: lines})
+        follow_2, scoring = recording.sent[1], recording.sent[2]  # (a repair call may follow)
+        print(f"model {client.model}; round played: {len(recording.sent)} calls, "
+              f"scorecard {card.overall:.2f} ({card.brain}); prompts "
+              f"{[u.prompt_tokens for u in client.calls]} tokens")  # fmt: skip
+
+        api = OpenAI(base_url=url, api_key="none", timeout=600)
+        shared: dict[str, list[float]] = {"follow-up 2": [], "scoring": []}
+        cold: dict[str, list[float]] = {"follow-up 2": [], "scoring": []}
+        for rep in range(args.repeat):
+            # Shared: the round's calls in order (follow-up 1 leaves its prefix in the cache).
+            first_token_s(api, client.model, recording.sent[0])
+            shared["follow-up 2"].append(first_token_s(api, client.model, follow_2))
+            shared["scoring"].append(first_token_s(api, client.model, scoring))
+            # Broken: the same three requests, each with its own first line.
+            first_token_s(api, client.model, broken(recording.sent[0]))
+            cold["follow-up 2"].append(first_token_s(api, client.model, broken(follow_2)))
+            cold["scoring"].append(first_token_s(api, client.model, broken(scoring)))
+            print(f"rep {rep + 1}: " + ", ".join(
+                f"{k} {shared[k][-1]:.3f} s shared / {cold[k][-1]:.3f} s broken" for k in shared
+            ), flush=True)  # fmt: skip
+        print()
+        print(f"{'time to first token (median)':<30} {'shared':>8} {'broken':>8} {'ratio':>7}")
+        for key in shared:
+            a, b = statistics.median(shared[key]), statistics.median(cold[key])
+            print(f"{key:<30} {a:>8.3f} {b:>8.3f} {a / b:>7.2f}")
+        print(json.dumps({k: {"shared": shared[k], "broken": cold[k]} for k in shared}))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
