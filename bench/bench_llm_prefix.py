@@ -130,11 +130,16 @@ def main() -> int:
     if url is None:
         proc, url = start_server(args.server, args.model, args.ctx)
     try:
-        config = resolve_llm_config(None, url, 600.0, 0, env={})
+        config = resolve_llm_config(None, url, 600.0, 0, env={}, first_words_s=60.0)
         client = ChatClient(config)
         client.choose_model()
         recording = Recording(client)
-        brain = LLMBrain(recording, resources.persona(), resources.scorer())  # type: ignore[arg-type]
+        brain = LLMBrain(
+            recording,  # type: ignore[arg-type]
+            resources.persona(),
+            resources.scorer(),
+            on_event=lambda e: print(f"  {e.message}") if hasattr(e, "message") else None,
+        )
         question = resources.bank().get("tech-exactly-once-payments")
         answers = [
             (ROOT / "audio_fixtures" / f"{n}.txt").read_text().strip()
@@ -148,6 +153,8 @@ def main() -> int:
             lines.append(text)
             asked.append((follow.concept_id if follow else None) or text)
         card = brain.score("technical", [(question, answers)], lines={question.id: lines})
+        if len(recording.sent) < 3:
+            raise SystemExit("the round did not reach the model three times (see above)")
         follow_2, scoring = recording.sent[1], recording.sent[2]  # (a repair call may follow)
         print(f"model {client.model}; round played: {len(recording.sent)} calls, "
               f"scorecard {card.overall:.2f} ({card.brain}); prompts "
@@ -177,7 +184,10 @@ def main() -> int:
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     return 0
 
 

@@ -188,3 +188,26 @@ def test_rescore_with_the_llm_keeps_the_offline_scores(voicemock, data_dir, monk
     assert follow_up in requests[-1].user
     assert [c["purpose"] for c in last["llm_calls"]] == ["score"]
     assert last["earlier_scorecards"][0]["brain"] == "offline"
+
+
+def test_eval_with_the_llm_judges_each_answer_as_its_own_round(voicemock):
+    """`eval --brain llm --limit 1` against the scripted server: invalid output on the first
+    answer leaves that answer (only) to the offline scorer; usage and who judged are shown."""
+    from .conftest import ROOT
+
+    with ScriptedLLM() as server:
+        server.script("json", text("not json"), text("still not json"), text(scorecard_json(2)))
+        env = {"OPENAI_BASE_URL": server.url}
+        result = voicemock(
+            "eval", str(ROOT / "tests" / "data" / "judge-set.toml"), "--brain", "llm",
+            "--limit", "1", "--json", env=env,
+        )  # fmt: skip
+        requests = server.chat_requests()
+    assert result.code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["cases"] == 1 and report["answers"] == 2
+    assert report["judged_by"] == {"offline": 1, f"llm ({MODEL})": 1}
+    assert "3 LLM call(s)" in report["usage"] and " s" in report["usage"]
+    assert len(requests) == 3
+    # The model was given the question's reference notes with each answer.
+    assert "misconception ordering-global" in requests[-1].user

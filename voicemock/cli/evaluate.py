@@ -35,6 +35,9 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
         f"  injection lift              mean {lift['mean']:+.2f}, max {lift['max']:+.2f} "
         f"over {lift['pairs']} pair(s)"
     )
+    if len(data["judged_by"]) > 1 or usage:
+        by = ", ".join(f"{brain} {n}" for brain, n in data["judged_by"].items())
+        echo(f"  answers judged by           {by}")
     if usage:
         echo(f"  usage                       {usage}")
     if data["traps"]:
@@ -104,6 +107,7 @@ def evaluate_command(
     if limit:
         cases = cases[:limit]
     from voicemock.cli.main import _settings
+    from voicemock.llm.brain import LLMBrain
     from voicemock.round.wiring import make_brain
 
     notices: list[str] = []
@@ -129,7 +133,14 @@ def evaluate_command(
         if show:
             click.echo(f"\r  scoring {done}/{of} answers", nl=done == of, err=True)
 
-    report = evaluate(cases, judge.score, progress)
+    def score(round_id: str, exchanges: Any) -> Any:
+        # Each answer is a round of its own: a model failure on one (invalid output, say)
+        # leaves that answer to the offline scorer, not the rest of the set.
+        if isinstance(judge, LLMBrain):
+            judge.new_round()
+        return judge.score(round_id, exchanges)
+
+    report = evaluate(cases, score, progress)
     usage = ""
     calls = [u.to_dict() for u in judge.drain_usage()]
     if calls:

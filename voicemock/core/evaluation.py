@@ -128,10 +128,20 @@ class Report:
     def max_lift(self) -> float:
         return max((v for _, v in self.lifts), default=0.0)
 
+    @property
+    def judged_by(self) -> dict[str, int]:
+        """How many answers each judge scored (an LLM judge that failed on an answer leaves
+        it to the offline scorer, and the scorecard says so)."""
+        out: dict[str, int] = {}
+        for j in self.judged:
+            out[j.card.brain] = out.get(j.card.brain, 0) + 1
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "cases": len({j.case.id for j in self.judged}),
             "answers": len(self.judged),
+            "judged_by": self.judged_by,
             "pairwise_agreement": round(self.pairwise, 4),
             "pairs": self.pairs,
             "pairs_agreed": self.agreed,

@@ -28,7 +28,7 @@ from voicemock.core.brain import CHALLENGE_PREFIX, OfflineBrain
 from voicemock.core.claims import WrongClaim
 from voicemock.core.knowledge import Misconception, PatternSet, Topic
 from voicemock.core.models import FollowUp
-from voicemock.core.reading import STOPWORDS
+from voicemock.core.reading import STOPWORDS, stem
 from voicemock.core.scoring import (
     WRONG_CLAIM_CAP,
     DimensionScore,
@@ -168,6 +168,11 @@ class LLMBrain:
     @property
     def model(self) -> str:
         return self.client.model
+
+    def new_round(self) -> None:
+        """Forget a fallback of an earlier round (an endpoint found dead stays dead: the
+        client does not call it again)."""
+        self.fallback_reason = None
 
     # -- usage ------------------------------------------------------------------------
     def drain_usage(self) -> list[Usage]:
@@ -479,7 +484,7 @@ def takes_up(text: str, claim: WrongClaim) -> bool:
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in normalize(text).split() if len(w) > 3 and w not in STOPWORDS}
+    return {stem(w) for w in normalize(text).split() if len(w) > 3 and w not in STOPWORDS}
 
 
 def _overlap(a: str, b: str) -> float:
