@@ -430,14 +430,14 @@ def test_the_follow_up_after_a_wrong_claim_challenges_it(llm):
     request = llm.chat_requests()[-1]
     # The claim heard and its correction travel after the transcript, with the instruction.
     tail = request.user.split("</transcript>")[-1]
-    assert "Kafka guarantees global ordering across all partitions" in tail
-    assert "Challenge this claim" in tail
+    assert "misconception ordering-global" in tail and "Challenge this claim" in tail
+    assert "Kafka guarantees" not in tail  # the candidate's words stay inside the transcript
     assert "confront it" in request.system
     # Once challenged, that claim is not pressed again (the answer's second one is next).
     llm.script("stream", text("How would you size the partitions for peak traffic?"))
     brain.follow_up(q, [WRONG, "It just works."], [follow.concept_id], lines=[follow.text])
     tail = llm.chat_requests()[-1].user.split("</transcript>")[-1]
-    assert "global ordering" not in tail and "add partitions" in tail
+    assert "ordering-global" not in tail and "ordering-add-partitions" in tail
 
 
 def test_a_follow_up_that_ignores_the_wrong_claim_is_replaced_by_the_rules_challenge(llm):

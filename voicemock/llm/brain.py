@@ -226,7 +226,10 @@ class LLMBrain:
             self._topics(question),
             _conversation(question, answers, lines),
             gaps,
-            [(w.quote, w.misconception.claim, w.misconception.correction) for w in unchallenged],
+            [
+                (w.misconception.id, w.misconception.claim, w.misconception.correction)
+                for w in unchallenged
+            ],  # fmt: skip
         )
         speaker = _SentenceFeed(on_sentence, self.on_event)
         try:

@@ -87,12 +87,13 @@ class Persona:
         wrong: Sequence[tuple[str, str, str]] = (),
     ) -> list[dict[str, str]]:
         """``conversation``: (speaker, text) pairs for this question, oldest first; ``wrong``:
-        (quote, false claim, correction) for claims the rules heard and nobody challenged."""
+        (misconception id, false claim, correction) for claims the rules heard in the answers
+        and nobody challenged yet. (The candidate's words stay inside the transcript.)"""
         tail = []
-        for quote, claim, correction in wrong:
+        for misconception, claim, correction in wrong:
             tail.append(
-                f"The candidate said “{_defuse(quote)}”, which asserts a misconception "
-                f"({claim}). The truth: {correction} Challenge this claim."
+                f"The candidate's answer asserts misconception {misconception} ({claim}). "
+                f"The truth: {correction} Challenge this claim."
             )
         if gaps:
             tail.append("Points the rubric has not heard explained yet: " + "; ".join(gaps) + ".")
