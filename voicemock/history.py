@@ -6,33 +6,51 @@ from typing import Any
 
 from voicemock import resources
 from voicemock.core.bank import Question
+from voicemock.core.coaching import AnswerTurn
+from voicemock.core.compare import Comparison, compare
 from voicemock.core.delivery import Delivery
 from voicemock.core.progress import Progress, ScoredSession, progress
 from voicemock.core.scoring import Scorecard, infer_question
+from voicemock.core.stories import STORY_ROUNDS, StoryAnswer, StoryBank, build_bank
+from voicemock.core.teach import coach
 from voicemock.errors import VoicemockError
 from voicemock.round.ports import Brain
 from voicemock.store import Store
 
 
-def _exchanges(session: dict[str, Any]) -> list[tuple[Question, list[str]]]:
+def session_question(session: dict[str, Any], question_id: str) -> Question:
+    """A stored session's question: from the bank, or rebuilt from the user's own text."""
     bank = resources.bank()
+    try:
+        return bank.get(question_id)
+    except KeyError:
+        text = session["settings"].get("question_text")
+        if not text:
+            raise VoicemockError(
+                f"session {session['id']}: question '{question_id}' is no longer in the "
+                "bank, so it cannot be re-scored"
+            ) from None
+        return infer_question(text, session["round"], bank.questions, question_id)
+
+
+def _exchanges(session: dict[str, Any]) -> list[tuple[Question, list[str]]]:
     grouped: dict[str, list[str]] = {}
     for turn in session["turns"]:
         grouped.setdefault(turn["question_id"], []).append(turn["transcript"])
-    exchanges = []
-    for question_id, answers in grouped.items():
-        try:
-            question = bank.get(question_id)
-        except KeyError:
-            text = session["settings"].get("question_text")
-            if not text:
-                raise VoicemockError(
-                    f"session {session['id']}: question '{question_id}' is no longer in the "
-                    "bank, so it cannot be re-scored"
-                ) from None
-            question = infer_question(text, session["round"], bank.questions, question_id)
-        exchanges.append((question, answers))
-    return exchanges
+    return [(session_question(session, qid), answers) for qid, answers in grouped.items()]
+
+
+def coached(session: dict[str, Any], card: Scorecard) -> Scorecard:
+    """``card`` with its coaching (evidence moments, depth held, the model outline), read
+    from the session's stored answers."""
+    grouped: dict[str, list[AnswerTurn]] = {}
+    for turn in session["turns"]:
+        grouped.setdefault(turn["question_id"], []).append(AnswerTurn.from_stored(turn))
+    threshold = next(
+        (t["delivery"]["pause_threshold_s"] for t in session["turns"] if t.get("delivery")), None
+    )
+    exchanges = [(session_question(session, qid), turns) for qid, turns in grouped.items()]
+    return coach(card, exchanges, resources.scorer(), resources.delivery_meter(threshold))
 
 
 def rescore(store: Store, session_id: str, brain: Brain) -> tuple[Scorecard | None, Scorecard]:
@@ -52,7 +70,7 @@ def rescore(store: Store, session_id: str, brain: Brain) -> tuple[Scorecard | No
     finally:
         store.add_llm_calls(session["id"], [u.to_dict() for u in brain.drain_usage()])
     deliveries = [Delivery.from_dict(t["delivery"]) for t in session["turns"] if t["delivery"]]
-    card = card.with_delivery(deliveries, resources.delivery_config().pace_wpm)
+    card = coached(session, card.with_delivery(deliveries, resources.delivery_config().pace_wpm))
     store.save_scorecard(session["id"], card.to_dict())
     before = session["scorecard"]
     return (Scorecard.from_dict(before) if before else None), card
@@ -70,3 +88,89 @@ def load_progress(
             for r in rows
         ]
     )
+
+
+def drill_questions(session: dict[str, Any]) -> list[Question]:
+    """The questions a re-answer drill asks again: those the session answered, in order
+    (all it planned, if it answered none)."""
+    answered = list(dict.fromkeys(t["question_id"] for t in session["turns"]))
+    return [session_question(session, qid) for qid in answered or session["questions"]]
+
+
+def scored_card(session: dict[str, Any]) -> Scorecard:
+    """The session's latest scorecard with its coaching (worked out now for older cards)."""
+    if not session.get("scorecard"):
+        raise VoicemockError(
+            f"session {session['id']} has no scorecard ({session['status']}); "
+            f"score it with: voicemock rescore {session['id']}"
+        )
+    card = Scorecard.from_dict(session["scorecard"])
+    if card.coaching is not None:
+        return card
+    try:
+        return coached(session, card)
+    except VoicemockError:  # a question no longer in the bank: the scores stand alone
+        return card
+
+
+def compare_sessions(store: Store, before_id: str, after_id: str | None = None) -> Comparison:
+    """Two attempts side by side. With one id, that attempt and the one it repeated (or, for
+    the first attempt of a drill, that attempt and the latest re-answer)."""
+    before = store.get_session(before_id)
+    if after_id is None:
+        if before.get("again_of"):
+            before, after = store.get_session(before["again_of"]), before
+        else:
+            chain = store.attempts(before["id"])
+            if len(chain) < 2:
+                raise VoicemockError(
+                    f"session {before['id']} has no other attempt to compare with; drill it "
+                    f"with: voicemock practice --again {before['id']} --mic"
+                )
+            after = store.get_session(chain[-1])
+    else:
+        after = store.get_session(after_id)
+    if before["round"] != after["round"]:
+        raise VoicemockError(
+            f"sessions {before['id']} ({before['round']}) and {after['id']} ({after['round']}) "
+            "are different rounds"
+        )
+    return compare(
+        before["id"],
+        scored_card(before),
+        after["id"],
+        scored_card(after),
+        resources.delivery_config().pace_wpm,
+    )
+
+
+def story_bank(store: Store) -> StoryBank:
+    """Every behavioural and hiring-manager answer stored, grouped into stories."""
+    answers = []
+    bank = resources.bank()
+    for row in store.list_sessions(limit=100_000):
+        if row["round"] not in STORY_ROUNDS or not row["turns"]:
+            continue
+        session = store.get_session(row["id"])
+        grouped: dict[str, list[str]] = {}
+        for turn in session["turns"]:
+            grouped.setdefault(turn["question_id"], []).append(turn["transcript"])
+        for qid, texts in grouped.items():
+            try:
+                question = bank.get(qid)
+                text, tags = question.text, question.tags
+            except KeyError:
+                text, tags = session["settings"].get("question_text", ""), ()
+            answers.append(
+                StoryAnswer(
+                    session["id"],
+                    session["started_at"],
+                    session["round"],
+                    qid,
+                    text,
+                    tags,
+                    " ".join(texts),
+                )
+            )
+    answers.sort(key=lambda a: a.started_at)
+    return build_bank(answers, resources.competencies(), resources.vocabulary())

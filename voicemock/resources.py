@@ -11,6 +11,7 @@ from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
 from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
 from voicemock.core.scoring import Scorer
+from voicemock.core.stories import Competency, load_competencies
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -25,6 +26,11 @@ def prompts_dir() -> Path:
 @lru_cache(maxsize=1)
 def bank() -> QuestionBank:
     return load_bank((prompts_dir() / "questions").glob("*.toml"))
+
+
+@lru_cache(maxsize=1)
+def competencies() -> tuple[Competency, ...]:
+    return load_competencies(prompts_dir() / "competencies.toml")
 
 
 @lru_cache(maxsize=1)

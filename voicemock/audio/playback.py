@@ -40,13 +40,18 @@ def _play(
 
 
 def play_file(
-    path: str | Path, stop: threading.Event | None = None, device: int | None = None
+    path: str | Path,
+    stop: threading.Event | None = None,
+    device: int | None = None,
+    start_s: float = 0.0,
 ) -> float:
-    """Play ``path`` to the end (or until ``stop`` is set); returns the seconds played."""
+    """Play ``path`` from ``start_s`` seconds to the end (or until ``stop`` is set);
+    returns the seconds played."""
     path = Path(path)
     if not path.is_file():
         raise AudioInputError(path, "the recording is missing (moved or deleted?)")
-    return _play(decode_file(path), SAMPLE_RATE, device, stop)[1]
+    audio = decode_file(path)
+    return _play(audio[int(max(0.0, start_s) * SAMPLE_RATE) :], SAMPLE_RATE, device, stop)[1]
 
 
 def play_line(path: Path, device: int | None = None) -> tuple[float, float]:

@@ -239,7 +239,16 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
 
 
 @cli.command()
-@click.option("--round", "round_id", required=True, metavar="ROUND", help=ROUND_HELP)
+@click.option(
+    "--round", "round_id", metavar="ROUND", help=ROUND_HELP + " Required unless --again is given."
+)
+@click.option(
+    "--again",
+    "again_id",
+    metavar="ID",
+    help="Re-answer drill: ask the questions of session ID again, link the new attempt to it, "
+    "and compare the two at the end.",
+)
 @click.option(
     "--question", "question_id", metavar="ID", help="A bank question id (see: voicemock questions)."
 )
@@ -332,7 +341,8 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
 @click.pass_context
 def practice(
     ctx: click.Context,
-    round_id: str,
+    round_id: str | None,
+    again_id: str | None,
     question_id: str | None,
     question_text: str | None,
     count: int | None,
@@ -362,8 +372,17 @@ def practice(
     file answers the question, the next ones answer the follow-ups and then the
     following questions. If the files run out first, the round is scored on the
     answers given. Each turn is saved the moment it is transcribed.
+
+    With --again ID, the same questions are asked again (a re-answer drill): the new
+    attempt is linked to session ID, and the two are compared dimension by dimension,
+    concepts, wrong claims, follow-up depth and delivery (see: voicemock compare).
     """
-    _check_round(round_id)
+    if again_id and (question_id or question_text or count):
+        raise UsageError("--again asks that session's questions: leave out --question(s)")
+    if not again_id and not round_id:
+        raise UsageError("give --round ROUND, or --again ID to drill an earlier session")
+    if round_id:
+        _check_round(round_id)
     if question_id and question_text:
         raise UsageError("give either --question or --question-text, not both")
     if mic and replay:
@@ -380,7 +399,21 @@ def practice(
         brain=brain,
         llm_model=llm_model,
     )
-    questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
+    if again_id:
+        from voicemock.history import drill_questions
+
+        with _open_store(settings) as store:
+            earlier = store.get_session(again_id)
+        if round_id and round_id != earlier["round"]:
+            raise UsageError(
+                f"session {earlier['id']} is a {earlier['round']} round, not {round_id}"
+            )
+        round_id, again_id = earlier["round"], earlier["id"]
+        questions = drill_questions(earlier)
+        question_text = earlier["settings"].get("question_text")
+    else:
+        assert round_id is not None
+        questions = _pick_questions(round_id, question_id, question_text, settings.questions, seed)
 
     from voicemock.cli.render import HeadlessRenderer
     from voicemock.core.report import session_json
@@ -402,6 +435,7 @@ def practice(
         tts_rate=tts_rate,
         no_speech=no_speech,
         question_text=question_text,
+        again_of=again_id,
     )
     if not headless and not as_json and _interactive():
         from voicemock.tui import run_app
@@ -421,6 +455,88 @@ def practice(
 
                 click.echo(f"\nLLM usage: {usage_summary(stored['llm_calls'])}")
             click.echo(f"\nSaved as {session_id}: voicemock show {session_id}")
+            if again_id and stored["scorecard"]:
+                _print_comparison(store, again_id, session_id)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def stories(ctx: click.Context, as_json: bool, data_dir: Path | None) -> None:
+    """Your story bank: the stories told in behavioural and hiring-manager answers.
+
+    Each story is recognised across sessions by your own names, places and numbers,
+    titled from its words, and mapped to the competencies it served. Shows stories x
+    competencies, stories told for too many questions, and competencies with no story.
+    """
+    from voicemock.history import story_bank
+
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        bank = story_bank(store)
+    if as_json:
+        click.echo(json.dumps(bank.to_dict(), indent=2))
+        return
+    if not bank.stories:
+        click.echo(
+            "No stories yet: answer a behavioral or hiring-manager round "
+            "(voicemock practice --round behavioral --mic)."
+        )
+        return
+    comps = bank.competencies
+    click.secho(f"{len(bank.stories)} stor{'y' if len(bank.stories) == 1 else 'ies'}", bold=True)
+    head = " ".join(f"{c.short:>3}" for c in comps)
+    click.echo(f"{'':<4}{'uses':>4}  {head}")
+    for n, story in enumerate(bank.stories, 1):
+        row = " ".join(f"{'●' if c.id in story.competencies else '·':>3}" for c in comps)
+        flag = "  overused" if story.overused else ""
+        click.echo(f"{n:>3}. {len(story.answers):>3}  {row}{flag}")
+    click.echo()
+    for n, story in enumerate(bank.stories, 1):
+        click.echo(f"{n:>3}. {story.title}")
+        click.echo(f"     told for: {', '.join(story.questions)}")
+    click.echo()
+    click.echo("Key: " + ", ".join(f"{c.short} {c.title}" for c in comps))
+    overused = [s.title for s in bank.stories if s.overused]
+    if overused:
+        click.secho(f"Overused (told for 3+ questions): {'; '.join(overused)}", fg="yellow")
+    if bank.uncovered:
+        click.secho(f"No story yet for: {', '.join(c.title for c in bank.uncovered)}", fg="yellow")
+
+
+def _print_comparison(store: Any, before: str, after: str | None) -> None:
+    from voicemock.core.report import comparison_lines
+    from voicemock.history import compare_sessions
+
+    result = compare_sessions(store, before, after)
+    click.secho("\nThen and now", bold=True)
+    for line in comparison_lines(result):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("first")
+@click.argument("second", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+@click.pass_context
+def compare(
+    ctx: click.Context, first: str, second: str | None, as_json: bool, data_dir: Path | None
+) -> None:
+    """Compare two attempts at the same questions (a re-answer drill).
+
+    Per dimension the score then and now, concepts newly explained, wrong claims fixed or
+    repeated, follow-up depth held, and delivery (pace, fillers, pauses, length). With one
+    ID: that attempt against the one it repeated (for a drill's first attempt, against
+    its latest re-answer).
+    """
+    from voicemock.history import compare_sessions
+
+    with _open_store(_settings(ctx, data_dir=data_dir)) as store:
+        if as_json:
+            click.echo(json.dumps(compare_sessions(store, first, second).to_dict(), indent=2))
+            return
+        _print_comparison(store, first, second)
 
 
 @cli.command()
@@ -770,6 +886,9 @@ def progress(
     titles = {t.dimension: t.title for t in result.trends}
     click.echo(f"  Strongest: {titles.get(result.strongest or '', '-')}")
     click.echo(f"  Weakest:   {titles.get(result.weakest or '', '-')}")
+    if result.depth:
+        held = "  ".join(f"{h}/{a}" for h, a in result.depth[-10:])
+        click.echo(f"  Follow-up depth held (levels held/asked, oldest first): {held}")
     if result.practise_next:
         click.secho(f"  Practise next: {result.practise_next} ({result.reason})", fg="cyan")
 

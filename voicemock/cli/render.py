@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from voicemock.core.report import bar, delivery_summary
+from voicemock.core.report import OUTLINE_SIGN, bar, delivery_summary, depth_line
 from voicemock.core.scoring import Scorecard
 from voicemock.round.events import (
     AnswerRevised,
@@ -177,6 +177,19 @@ def render_scorecard(card: Scorecard, echo: Any) -> None:
             echo(_wrap(f"“{quote}”", "        "), dim=True)
         for gap in dim.missing[:2]:
             echo(_wrap(f"missing: {gap}", "        "), fg="yellow")
+    coaching = card.coaching
+    if coaching is not None and coaching.depth:
+        held, asked = coaching.depth_held
+        echo(f"  Follow-up depth: {depth_line(held, asked)}", bold=True)
+        for d in coaching.depth:
+            for n, level in enumerate(d.levels, 1):
+                sign = "✓" if level.held else "✗"
+                echo(_wrap(f"{sign} level {n}: {level.why}", "    "))
+    if coaching is not None and coaching.outline:
+        echo("  Model outline:", bold=True)
+        for point in coaching.outline:
+            at = f" ({point.mark.at})" if point.mark else ""
+            echo(_wrap(f"{OUTLINE_SIGN[point.status]} {point.text}{at}", "    "))
     if card.hints:
         echo("  What a strong answer would add:", bold=True)
         for hint in card.hints[:5]:

@@ -59,6 +59,8 @@ class Delivery:
     commitments: int = 0
     expected_words: tuple[int, int] = (0, 0)
     answers: int = 1
+    pause_spans: tuple[tuple[float, float], ...] = ()
+    """Where the long pauses of one answer are (start, end in seconds); empty for a session."""
 
     @property
     def fillers_per_100_words(self) -> float:
@@ -90,7 +92,11 @@ class Delivery:
             "length": self.length,
             "expected_words": list(self.expected_words),
             "answers": self.answers,
-        }
+        } | (
+            {"pause_spans": [[round(a, 2), round(b, 2)] for a, b in self.pause_spans]}
+            if self.pause_spans
+            else {}
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Delivery:
@@ -109,6 +115,7 @@ class Delivery:
             commitments=int(data.get("commitments", 0)),
             expected_words=tuple(data.get("expected_words", (0, 0))),  # type: ignore[arg-type]
             answers=int(data.get("answers", 1)),
+            pause_spans=tuple((float(a), float(b)) for a, b in data.get("pause_spans", ())),
         )
 
 
@@ -137,13 +144,17 @@ class DeliveryMeter:
         )
 
     def count_fillers(self, text: str) -> Counter[str]:
-        counts: Counter[str] = Counter()
+        return Counter(filler for _, _, filler in self.filler_spans(text))
+
+    def filler_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Each filler in ``text``: (start, end) character offsets and the filler, in order."""
+        found = []
         for match in self._vocal.finditer(text):
-            counts[match.group(1).lower()] += 1
+            found.append((*match.span(1), match.group(1).lower()))
         for match in self._discourse.finditer(text):
-            filler = match.group(1) or match.group(2)
-            counts[" ".join(filler.lower().split())] += 1
-        return counts
+            group = 1 if match.group(1) else 2
+            found.append((*match.span(group), " ".join(match.group(group).lower().split())))
+        return sorted(found)
 
     def measure(
         self,
@@ -154,17 +165,20 @@ class DeliveryMeter:
     ) -> Delivery:
         words = [w for s in transcript.segments for w in s.words]
         n_words = len(normalize(transcript.text).split())
+        spans: list[tuple[float, float]]
         if speech_spans:
             first = speech_spans[0][0]
             last = speech_spans[-1][1]
-            gaps = [b[0] - a[1] for a, b in zip(speech_spans, speech_spans[1:], strict=False)]
+            spans = [(a[1], b[0]) for a, b in zip(speech_spans, speech_spans[1:], strict=False)]
         elif words:
             first, last = words[0].start, words[-1].end
-            gaps = [b.start - a.end for a, b in zip(words, words[1:], strict=False)]
+            spans = [(a.end, b.start) for a, b in zip(words, words[1:], strict=False)]
         else:
-            first, last, gaps = 0.0, 0.0, []
+            first, last, spans = 0.0, 0.0, []
+        gaps = [b - a for a, b in spans]
         talk = max(last - first, 0.0)
-        long_gaps = [g for g in gaps if g >= self.pause_threshold_s]
+        long_spans = tuple((a, b) for a, b in spans if b - a >= self.pause_threshold_s)
+        long_gaps = [b - a for a, b in long_spans]
         fillers = self.count_fillers(transcript.text)
         norm = normalize(transcript.text)
         return Delivery(
@@ -181,6 +195,7 @@ class DeliveryMeter:
             hedges=self._hedges.count(norm),
             commitments=self._commitments.count(norm),
             expected_words=expected_words,
+            pause_spans=long_spans,
         )
 
 

@@ -54,6 +54,8 @@ class Progress:
     weakest: str | None
     practise_next: str | None
     reason: str
+    depth: tuple[tuple[int, int], ...] = ()
+    """Follow-up levels (held, asked) per session that was asked any, oldest first."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class Progress:
             "weakest": self.weakest,
             "practise_next": self.practise_next,
             "reason": self.reason,
+            "depth": [{"held": h, "asked": a} for h, a in self.depth],
         }
 
 
@@ -116,4 +119,9 @@ def progress(sessions: Sequence[ScoredSession]) -> Progress:
         weakest=ranked[0].dimension if ranked else None,
         practise_next=nxt,
         reason=reason,
+        depth=tuple(
+            s.card.coaching.depth_held
+            for s in sessions
+            if s.card.coaching is not None and s.card.coaching.depth_held[1]
+        ),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicemock.core.coaching import CLAIM, FILLER, PAUSE, Coaching
+from voicemock.core.compare import Comparison
 from voicemock.core.scoring import Scorecard
 
 
@@ -55,8 +57,10 @@ def scorecard_markdown(card: Scorecard) -> list[str]:
     lines.append("")
     for reason in card.caps:
         lines.append(f"- **Capped at no hire:** {reason}")
+    coaching = card.coaching or Coaching()
     for claim in card.incorrect:
-        lines.append(f"- **{claim.line}**")
+        mark = coaching.mark_for(claim.quote, CLAIM)
+        lines.append(f"- **{claim.line}**" + (f" ({mark.at})" if mark else ""))
     if card.caps or card.incorrect:
         lines.append("")
     for dim in card.dimensions:
@@ -70,11 +74,13 @@ def scorecard_markdown(card: Scorecard) -> list[str]:
         for flag in dim.flags:
             lines.append(f"- Flag: {flag}")
         for quote in dim.evidence[:3]:
-            lines.append(f"> {quote}")
+            mark = coaching.mark_for(quote)
+            lines.append(f"> {quote}" + (f" ({mark.at})" if mark else ""))
             lines.append("")
         for gap in dim.missing:
             lines.append(f"- Missing: {gap}")
         lines.append("")
+    lines += coaching_markdown(coaching)
     if card.missing_concepts:
         lines.append("### Concepts not explained")
         lines += [f"- {c}" for c in card.missing_concepts]
@@ -94,6 +100,89 @@ def scorecard_markdown(card: Scorecard) -> list[str]:
     return lines
 
 
+OUTLINE_SIGN = {"hit": "✓", "partly": "~", "missed": "✗"}
+
+
+def depth_line(held: int, asked: int) -> str:
+    if not asked:
+        return "no follow-ups asked"
+    return f"held {held} of {asked} follow-up level(s)"
+
+
+def coaching_markdown(coaching: Coaching) -> list[str]:
+    """Depth held per question, the model outline, and where the fillers and pauses were."""
+    lines: list[str] = []
+    if coaching.depth:
+        lines.append("### Follow-up depth")
+        for d in coaching.depth:
+            lines.append(f"- {d.question_id}: {depth_line(d.held, d.asked)}")
+            for n, level in enumerate(d.levels, 1):
+                sign = "✓" if level.held else "✗"
+                lines.append(f"  - {sign} level {n}: {level.prompt} — {level.why}")
+        lines.append("")
+    if coaching.outline:
+        lines.append("### Model outline")
+        for p in coaching.outline:
+            where = f" ({p.mark.at})" if p.mark else ""
+            quote = f" — “{p.quote}”{where}" if p.quote and p.status != "missed" else ""
+            lines.append(f"- {OUTLINE_SIGN.get(p.status, '?')} {p.status}: {p.text}{quote}")
+        lines.append("")
+    moments = [m for m in coaching.marks if m.kind in (FILLER, PAUSE)]
+    if moments:
+        lines.append("### Fillers and long pauses")
+        lines += [f"- {m.at}: {m.text}" for m in moments]
+        lines.append("")
+    return lines
+
+
+def _signed(value: float) -> str:
+    return f"{value:+g}" if value else "±0"
+
+
+def comparison_lines(c: Comparison) -> list[str]:
+    """A drill's comparison as plain lines (Markdown-friendly)."""
+    arrow = {1: "↑", -1: "↓", 0: "="}[c.verdict_moved]
+    lines = [
+        f"Then {c.before}: {c.verdict[0]} ({c.overall[0]:.2f})   "
+        f"Now {c.after}: {c.verdict[1]} ({c.overall[1]:.2f})  {arrow}",
+        "",
+        f"{'Dimension':<38} then  now  change",
+    ]
+    for d in c.dimensions:
+        then = "-" if d.then is None else str(d.then)
+        now = "-" if d.now is None else str(d.now)
+        lines.append(f"  {d.title[:36]:<36} {then:>4} {now:>4}  {_signed(d.delta)}")
+    if c.depth is not None:
+        (h0, a0), (h1, a1) = c.depth
+        lines.append(
+            f"  {'Follow-up depth held':<36} {h0:>2}/{a0:<1} {h1:>2}/{a1:<1}  {_signed(h1 - h0)}"
+        )
+    lines.append("")
+    for title, items in (
+        ("Newly explained", c.newly_explained),
+        ("No longer explained", c.no_longer_explained),
+        ("Wrong claims fixed", c.claims_fixed),
+        ("Wrong claims repeated", c.claims_repeated),
+        ("New wrong claims", c.claims_new),
+    ):
+        if items:
+            lines.append(f"{title}:")
+            lines += [f"  - {item}" for item in items]
+    if not (c.newly_explained or c.no_longer_explained):
+        lines.append("Concepts: the same explained as before")
+    if not (c.claims_fixed or c.claims_repeated or c.claims_new):
+        lines.append("Wrong claims: none either time")
+    if c.delivery:
+        lines.append("Delivery:")
+        for change in c.delivery:
+            sign = {True: "better", False: "worse", None: ""}[change.better]
+            unit = f" {change.unit}" if change.unit else ""
+            lines.append(
+                f"  {change.name:<17} {change.then:g} → {change.now:g}{unit}  {sign}".rstrip()
+            )
+    return lines
+
+
 def session_markdown(session: dict[str, Any]) -> str:
     """A readable record of one session: every exchange, then the scorecard."""
     lines = [
@@ -106,6 +195,8 @@ def session_markdown(session: dict[str, Any]) -> str:
         f"- Status: {session['status']}"
         + (f" ({session['error']})" if session.get("error") else ""),
     ]
+    if session.get("again_of"):
+        lines.append(f"- Drill: answers again the questions of {session['again_of']}")
     settings = session.get("settings") or {}
     if settings.get("llm_model"):
         lines.append(f"- Interviewer LLM: {settings['llm_model']} at {settings['llm_endpoint']}")

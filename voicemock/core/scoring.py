@@ -20,6 +20,7 @@ from typing import Any
 from voicemock.core import reading
 from voicemock.core.bank import Concept, Question
 from voicemock.core.claims import ClaimChecker, WrongClaim
+from voicemock.core.coaching import Coaching
 from voicemock.core.delivery import Delivery, advice, combine
 from voicemock.core.injection import InjectionDetector
 from voicemock.core.knowledge import Knowledge
@@ -130,6 +131,8 @@ class Scorecard:
     delivery: Delivery | None = None
     """How the round's answers were delivered (spoken or replayed), when measured."""
     delivery_notes: tuple[str, ...] = ()
+    coaching: Coaching | None = None
+    """Where each quote, claim, filler and pause was said; depth held; the model outline."""
 
     def dimension(self, dim_id: str) -> DimensionScore:
         for dim in self.dimensions:
@@ -138,23 +141,27 @@ class Scorecard:
         raise KeyError(dim_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "round": self.round,
-            "overall": self.overall,
-            "recommendation": self.recommendation,
-            "dimensions": {d.id: d.to_dict() for d in self.dimensions},
-            "missing_concepts": list(self.missing_concepts),
-            "hints": list(self.hints),
-            "rubric_version": self.rubric_version,
-            "brain": self.brain,
-            "notes": list(self.notes),
-            "incorrect": [w.to_dict() for w in self.incorrect],
-            "caps": list(self.caps),
-            "not_scored": list(self.not_scored),
-        } | (
-            {"delivery": self.delivery.to_dict(), "delivery_notes": list(self.delivery_notes)}
-            if self.delivery is not None
-            else {}
+        return (
+            {
+                "round": self.round,
+                "overall": self.overall,
+                "recommendation": self.recommendation,
+                "dimensions": {d.id: d.to_dict() for d in self.dimensions},
+                "missing_concepts": list(self.missing_concepts),
+                "hints": list(self.hints),
+                "rubric_version": self.rubric_version,
+                "brain": self.brain,
+                "notes": list(self.notes),
+                "incorrect": [w.to_dict() for w in self.incorrect],
+                "caps": list(self.caps),
+                "not_scored": list(self.not_scored),
+            }
+            | (
+                {"delivery": self.delivery.to_dict(), "delivery_notes": list(self.delivery_notes)}
+                if self.delivery is not None
+                else {}
+            )
+            | ({"coaching": self.coaching.to_dict()} if self.coaching is not None else {})
         )
 
     @classmethod
@@ -179,6 +186,7 @@ class Scorecard:
             not_scored=tuple(data.get("not_scored", ())),
             delivery=Delivery.from_dict(delivery) if delivery else None,
             delivery_notes=tuple(data.get("delivery_notes", ())),
+            coaching=Coaching.from_dict(data["coaching"]) if data.get("coaching") else None,
         )
 
     def with_delivery(self, deliveries: Sequence[Delivery], pace: tuple[int, int]) -> Scorecard:

@@ -13,7 +13,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from voicemock.audio.files import FileSource
 from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery, DeliveryMeter
 from voicemock.core.models import SAMPLE_RATE, Transcript
+from voicemock.core.scoring import Scorecard
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.round.events import (
     AnswerRevised,
@@ -175,6 +176,7 @@ class RoundRunner:
         voice: Voice | None = None,
         max_retries: int = 2,
         control: RoundControl | None = None,
+        coach: Callable[[dict[str, Any], Scorecard], Scorecard] | None = None,
     ) -> None:
         self.store = store
         self.control = control or RoundControl()
@@ -186,6 +188,8 @@ class RoundRunner:
         self.meter = meter
         self.voice = voice
         self.max_retries = max_retries
+        self.coach = coach
+        """Adds the coaching to a scorecard, from the stored session (see history.coached)."""
         self._expected_words: tuple[int, int] = (0, 0)
         self._streamed: StreamedSpeech | None = None
 
@@ -198,10 +202,12 @@ class RoundRunner:
         mode: str = "replay",
         settings: dict[str, Any] | None = None,
         expected_words: tuple[int, int] = (0, 0),
+        again_of: str | None = None,
     ) -> str:
         """Run the round; returns the session id. The session is stored whatever happens.
 
-        ``answers`` is an answer source, or the recorded files to replay in order.
+        ``answers`` is an answer source, or the recorded files to replay in order;
+        ``again_of`` links a re-answer drill to the attempt it repeats.
         """
         source: AnswerSource = (
             ReplayAnswers(answers, self.transcriber, self.emit)
@@ -217,7 +223,7 @@ class RoundRunner:
             before_scoring=lambda: self._settle(run, wait=True),
         )
         session_id = self.store.create_session(
-            round_id, self.brain.name, mode, [q.id for q in questions], settings
+            round_id, self.brain.name, mode, [q.id for q in questions], settings, again_of
         )
         self.emit(SessionOpened(session_id, self.store.data_dir))
         run = _Run(session_id, session, source)
@@ -454,9 +460,19 @@ class RoundRunner:
             self.emit(event)
             if isinstance(event, RoundScored):
                 pace = self.meter.config.pace_wpm if self.meter else (0, 0)
-                card = event.scorecard.with_delivery(run.deliveries, pace)
+                card = self._coached(run, event.scorecard.with_delivery(run.deliveries, pace))
                 self.store.save_scorecard(run.session_id, card.to_dict())
                 self.emit(ScorecardSaved(run.session_id, card))
+
+    def _coached(self, run: _Run, card: Scorecard) -> Scorecard:
+        """The card with its coaching; without it (and a notice) if that fails, never lost."""
+        if self.coach is None:
+            return card
+        try:
+            return self.coach(self.store.get_session(run.session_id), card)
+        except Exception as exc:
+            self.emit(NoticeGiven(f"the scorecard's coaching could not be worked out ({exc})"))
+            return card
 
     def _store_usage(self, session_id: str) -> None:
         self.store.add_llm_calls(session_id, [u.to_dict() for u in self.brain.drain_usage()])

@@ -51,6 +51,8 @@ class PracticePlan:
     tts_rate: int | None = None
     no_speech: bool = False
     question_text: str | None = None
+    again_of: str | None = None
+    """A re-answer drill: the session whose questions are asked again."""
 
     @property
     def mode(self) -> str:
@@ -162,6 +164,12 @@ class InterviewerVoice:
         return started
 
 
+def _coached(session: dict[str, Any], card: Any) -> Any:
+    from voicemock.history import coached
+
+    return coached(session, card)
+
+
 def run_practice(
     plan: PracticePlan,
     settings: Any,
@@ -230,6 +238,7 @@ def run_practice(
             meter=resources.delivery_meter(settings.pause_threshold),
             voice=voice,
             control=control,
+            coach=_coached,
         )
         run_settings: dict[str, Any] = {
             "model": transcriber.label,
@@ -250,4 +259,5 @@ def run_practice(
             mode=plan.mode,
             settings=run_settings,
             expected_words=resources.rubric().round(plan.round_id).answer_words,
+            again_of=plan.again_of,
         )

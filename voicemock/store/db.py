@@ -296,7 +296,9 @@ class Store:
         mode: str,
         question_ids: Sequence[str],
         settings: dict[str, Any] | None = None,
+        again_of: str | None = None,
     ) -> str:
+        """A new session, in progress; ``again_of`` is the earlier attempt a drill repeats."""
         while True:
             session_id = new_session_id()
             with self._write() as conn:
@@ -305,8 +307,8 @@ class Store:
                     continue
                 conn.execute(
                     "INSERT INTO sessions (id, round, brain, mode, status, started_at,"
-                    " question_ids, settings, owner)"
-                    " VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)",
+                    " question_ids, settings, owner, again_of)"
+                    " VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)",
                     (
                         session_id,
                         round_id,
@@ -316,6 +318,7 @@ class Store:
                         json.dumps(list(question_ids)),
                         json.dumps(settings or {}),
                         self.owner,
+                        again_of,
                     ),
                 )
             return session_id
@@ -468,6 +471,30 @@ class Store:
         return [dict(r) for r in self.conn.execute(sql, params)]
 
     @_reads
+    def attempts(self, session_id: str) -> list[str]:
+        """Every attempt at the drill ``session_id`` belongs to, the first one first: the
+        session it started from and every re-answer linked to it, directly or not."""
+        session_id = self.resolve_id(session_id)
+        root = session_id
+        seen = {root}
+        while True:
+            row = self.conn.execute(
+                "SELECT again_of FROM sessions WHERE id = ?", (root,)
+            ).fetchone()
+            if row is None or not row["again_of"] or row["again_of"] in seen:
+                break
+            root = row["again_of"]
+            seen.add(root)
+        rows = self.conn.execute(
+            "WITH RECURSIVE chain(id) AS (SELECT ? UNION SELECT s.id FROM sessions s"
+            " JOIN chain c ON s.again_of = c.id)"
+            " SELECT s.id FROM sessions s JOIN chain USING (id)"
+            " ORDER BY s.started_at, s.rowid",
+            (root,),
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    @_reads
     def latest_scorecards(
         self, round_id: str | None = None, *, include_incomplete: bool = False
     ) -> list[dict[str, Any]]:
@@ -564,6 +591,7 @@ class Store:
             "started_at": row["started_at"],
             "finished_at": row["finished_at"],
             "error": row["error"],
+            "again_of": row["again_of"],
             "questions": json.loads(row["question_ids"]),
             "settings": json.loads(row["settings"]),
             "turns": turns,

@@ -83,6 +83,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sessions ADD COLUMN owner TEXT;
     """,
+    # 5: a re-answer drill names the attempt it repeats
+    """
+    ALTER TABLE sessions ADD COLUMN again_of TEXT REFERENCES sessions (id) ON DELETE SET NULL;
+    CREATE INDEX sessions_again_of ON sessions (again_of);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -134,6 +134,8 @@ class InterviewScreen(Screen[None]):
         self._answer: ChatLine | None = None
         """The last answer shown: its turn's delivery note goes under it."""
         self._stream = _Coalesced()
+        self._scored = False
+        """The round was scored (a drill then shows its comparison)."""
         self._handlers = self.routes()
         self._turns: dict[int, tuple[ChatLine, ChatLine | None]] = {}
         """Each saved turn's answer line and delivery note, to revise them."""
@@ -222,7 +224,13 @@ class InterviewScreen(Screen[None]):
         if event.state is WorkerState.SUCCESS:
             from voicemock.tui.scorecard import ScorecardScreen
 
-            self.app.switch_screen(ScorecardScreen(str(event.worker.result)))
+            session_id = str(event.worker.result)
+            if self.plan.again_of and self._scored:
+                from voicemock.tui.drill import ComparisonScreen
+
+                self.app.switch_screen(ComparisonScreen(self.plan.again_of, session_id))
+            else:
+                self.app.switch_screen(ScorecardScreen(session_id))
         elif event.state is WorkerState.ERROR:
             self.query_one("#loading").display = False
             error = event.worker.error
@@ -453,5 +461,6 @@ class InterviewScreen(Screen[None]):
         self._chat("notice", event.message)
 
     def _scorecard_saved(self, event: ScorecardSaved) -> None:
+        self._scored = True
         self._drop_typing()
         self._set("brain", "scored")

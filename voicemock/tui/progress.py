@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Label, Select, Sparkline, Static
 
 from voicemock.tui.widgets import ALL, markup, round_options
 
@@ -45,6 +45,12 @@ class ProgressPanel(Vertical):
                     f"{trend.scores[-1]} {ARROWS[trend.direction]} {trend.direction}",
                     classes="trend-value",
                 )
+        if result.depth:
+            held, asked = result.depth[-1]
+            with Horizontal(classes="trend"):
+                yield Static("Follow-up depth held", classes="trend-name")
+                yield Sparkline([h / a for h, a in result.depth[-20:]], classes="trend-line")
+                yield Static(f"{held} of {asked}", classes="trend-value")
         titles = {t.dimension: t.title for t in result.trends}
         yield Static(
             f"Strongest: {titles.get(result.strongest or '', '-')}   "
@@ -60,8 +66,64 @@ class ProgressPanel(Vertical):
             )
 
 
-class ProgressScreen(Screen[None]):
+class StoriesPanel(Vertical):
+    """The story bank: stories x competencies, overused stories, competencies with none."""
+
+    def compose(self) -> ComposeResult:
+        from voicemock.history import story_bank
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            bank = story_bank(store)
+        n = len(bank.stories)
+        yield Label(f"Story bank: {n} stor{'y' if n == 1 else 'ies'}", classes="section")
+        if not bank.stories:
+            yield Static("No stories yet: answer a behavioral or hiring-manager round.")
+            return
+        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="stories")
+        table.add_column("Story", key="story")
+        table.add_column("Uses", key="uses")
+        for c in bank.competencies:
+            table.add_column(c.short, key=c.id)
+        for story in bank.stories:
+            title = story.title if len(story.title) <= 24 else story.title[:23] + "…"
+            uses = f"{len(story.answers)}" + (" !" if story.overused else "")
+            marks = ["●" if c.id in story.competencies else "·" for c in bank.competencies]
+            table.add_row(title, uses, *marks)
+        yield table
+        overused = [s.title for s in bank.stories if s.overused]
+        if overused:
+            yield Static(
+                markup("[$warning]Overused (told for 3+ questions):[/] $t", t="; ".join(overused))
+            )
+        if bank.uncovered:
+            yield Static(
+                markup(
+                    "[$warning]No story yet for:[/] $c",
+                    c=", ".join(c.title for c in bank.uncovered),
+                )
+            )
+        yield Static(
+            markup("[dim]$key[/]", key="  ".join(f"{c.short} {c.title}" for c in bank.competencies))
+        )
+
+
+class StoriesScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(StoriesPanel(), id="stories-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "story bank"
+
+
+class ProgressScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s", "stories", "Story bank"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
 
     def __init__(self, round_id: str | None = None) -> None:
         super().__init__()
@@ -76,7 +138,9 @@ class ProgressScreen(Screen[None]):
             compact=True,
             id="progress-round",
         )
-        yield VerticalScroll(ProgressPanel(self.round_id), id="progress-body")
+        yield VerticalScroll(
+            ProgressPanel(self.round_id), StoriesPanel(id="stories-panel"), id="progress-body"
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,4 +151,7 @@ class ProgressScreen(Screen[None]):
         self.round_id = None if event.value == ALL else str(event.value)
         body = self.query_one("#progress-body", VerticalScroll)
         await body.remove_children()
-        await body.mount(ProgressPanel(self.round_id))
+        await body.mount(ProgressPanel(self.round_id), StoriesPanel(id="stories-panel"))
+
+    def action_stories(self) -> None:
+        self.app.push_screen(StoriesScreen())

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
+from voicemock.core.coaching import CLAIM, FILLER, PAUSE, QUOTE, Coaching, Mark, clock
 from voicemock.core.delivery import Delivery
-from voicemock.core.scoring import DimensionScore, Scorecard
+from voicemock.core.report import depth_line
+from voicemock.core.scoring import DimensionScore
 from voicemock.tui.progress import ProgressPanel
-from voicemock.tui.widgets import VERDICT_STYLE, markup, score_bar
+from voicemock.tui.widgets import VERDICT_STYLE, PlaybackScreen, markup, score_bar
 
 
 class DimensionView(Vertical):
-    """One rubric dimension: the bar, the quotes that earned it, what was missing."""
+    """One rubric dimension: the bar, the quotes that earned it (and where), what was missing."""
 
-    def __init__(self, dim: DimensionScore) -> None:
+    def __init__(self, dim: DimensionScore, coaching: Coaching | None = None) -> None:
         super().__init__(classes="dimension")
         self.dim = dim
+        self.coaching = coaching or Coaching()
 
     def compose(self) -> ComposeResult:
         dim = self.dim
@@ -41,7 +46,9 @@ class DimensionView(Vertical):
             )
         yield Static(line)
         for quote in dim.evidence[:2]:
-            yield Static(Content(f"“{quote}”"), classes="quote")
+            mark = self.coaching.mark_for(quote)
+            at = markup("  [dim]$at[/]", at=mark.at) if mark else Content("")
+            yield Static(Content(f"“{quote}”") + at, classes="quote")
         for gap in dim.missing[:2]:
             yield Static(markup("[$warning]missing:[/] $gap", gap=gap), classes="gap")
         for flag in dim.flags[:2]:
@@ -62,8 +69,61 @@ def delivery_markup(d: Delivery, notes: Sequence[str]) -> Content:
     return Content("\n").join(out)
 
 
-class ScorecardScreen(Screen[None]):
+def depth_markup(coaching: Coaching) -> Content:
+    lines = []
+    for d in coaching.depth:
+        lines.append(
+            markup("  [b]$q[/b]: $line", q=d.question_id, line=depth_line(d.held, d.asked))
+        )
+        for n, level in enumerate(d.levels, 1):
+            sign = "[$success]✓[/]" if level.held else "[$error]✗[/]"
+            lines.append(markup(f"    {sign} $n. $why", n=n, why=level.why))
+    return Content("\n").join(lines)
+
+
+def outline_markup(coaching: Coaching) -> Content:
+    style = {"hit": "[$success]✓[/]", "partly": "[$warning]~[/]", "missed": "[$error]✗[/]"}
+    lines = []
+    for point in coaching.outline:
+        lines.append(markup(f"  {style.get(point.status, '?')} $text", text=point.text))
+        if point.quote and point.status != "missed":
+            at = f"  ({point.mark.at})" if point.mark else ""
+            lines.append(markup("      [dim]“$quote”$at[/]", quote=point.quote, at=at))
+    return Content("\n").join(lines)
+
+
+KIND_LABEL = {QUOTE: "quote", CLAIM: "wrong claim", FILLER: "filler", PAUSE: "long pause"}
+
+
+def evidence_options(coaching: Coaching) -> list[Option]:
+    """One option per timed moment (each quote once), the moments in the answers' order."""
+    seen: set[tuple[str, str]] = set()
+    options = []
+    for i, mark in enumerate(coaching.marks):
+        if mark.start is None or (mark.kind, mark.text) in seen:
+            continue
+        seen.add((mark.kind, mark.text))
+        text = mark.text if len(mark.text) <= 48 else mark.text[:47].rsplit(" ", 1)[0] + "…"
+        label = markup(
+            "▶ [b]$at[/b]  [dim]$kind[/]  $text",
+            at=mark.at,
+            kind=KIND_LABEL.get(mark.kind, mark.kind),
+            text=text,
+        )
+        options.append(Option(label, id=str(i)))
+    options.sort(
+        key=lambda o: (
+            coaching.marks[int(o.id or 0)].turn,
+            coaching.marks[int(o.id or 0)].start or 0,
+        )
+    )
+    return options
+
+
+class ScorecardScreen(PlaybackScreen):
     BINDINGS = [
+        Binding("a", "again", "Answer again"),
+        Binding("c", "compare", "Compare", show=False),
         Binding("m", "export('md')", "Export Markdown"),
         Binding("j", "export('json')", "Export JSON"),
         Binding("v", "app.review", "Review"),
@@ -74,18 +134,23 @@ class ScorecardScreen(Screen[None]):
     def __init__(self, session_id: str) -> None:
         super().__init__()
         self.session_id = session_id
+        self.session: dict[str, Any] = {}
+        self.coaching = Coaching()
 
     def compose(self) -> ComposeResult:
+        from voicemock.history import scored_card
+
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             session = store.get_session(self.session_id)
+        self.session = session
         self.session_id = session["id"]
-        stored = session.get("scorecard")
-        card = Scorecard.from_dict(stored) if stored else None
+        card = scored_card(session) if session.get("scorecard") else None
         yield Header()
         with VerticalScroll(id="scorecard"):
             if card is None:
                 yield Static("This session was not scored: it stopped before any answer.")
             else:
+                self.coaching = card.coaching or Coaching()
                 style = VERDICT_STYLE.get(card.recommendation, "b")
                 yield Static(
                     markup(
@@ -99,15 +164,40 @@ class ScorecardScreen(Screen[None]):
                     ),
                     id="verdict",
                 )
+                if session.get("again_of"):
+                    yield Static(
+                        markup(
+                            "[dim]A re-answer drill of $id: press c to compare[/]",
+                            id=session["again_of"],
+                        )
+                    )
                 for reason in card.caps:
                     yield Static(
                         markup("[$error]capped at no hire:[/] $reason", reason=reason),
                         classes="note",
                     )
                 for claim in card.incorrect:
-                    yield Static(markup("[$error]$line[/]", line=claim.line), classes="note")
+                    mark = self.coaching.mark_for(claim.quote, CLAIM)
+                    at = f"  ({mark.at})" if mark else ""
+                    yield Static(
+                        markup("[$error]$line[/][dim]$at[/]", line=claim.line, at=at),
+                        classes="note",
+                    )
                 for dim in card.dimensions:
-                    yield DimensionView(dim)
+                    yield DimensionView(dim, self.coaching)
+                if self.coaching.depth:
+                    held, asked = self.coaching.depth_held
+                    yield Label(f"Follow-up depth: {depth_line(held, asked)}", classes="section")
+                    yield Static(depth_markup(self.coaching))
+                if self.coaching.outline:
+                    yield Label("Model outline", classes="section")
+                    yield Static(outline_markup(self.coaching))
+                options = evidence_options(self.coaching)
+                if options:
+                    yield Label(
+                        "Hear the evidence (enter plays from that moment)", classes="section"
+                    )
+                    yield OptionList(*options, id="evidence")
                 if card.missing_concepts:
                     yield Label("Concepts not explained", classes="section")
                     yield Static(Content("\n".join(f"  • {c}" for c in card.missing_concepts)))
@@ -132,6 +222,33 @@ class ScorecardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"scorecard · {self.session_id}"
+
+    @on(OptionList.OptionSelected, "#evidence")
+    def _evidence_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.play_mark(self.coaching.marks[int(event.option.id or 0)])
+
+    def play_mark(self, mark: Mark) -> None:
+        """Play the mark's answer from a second before the moment."""
+        turn = next((t for t in self.session.get("turns", ()) if t["index"] == mark.turn), None)
+        if turn is None or not turn.get("audio_path"):
+            self.notify("No recorded audio for this answer.", severity="warning")
+            return
+        self.notify(f"Playing {mark.at} (from {clock(mark.play_from)})")
+        self.play(turn["audio_path"], mark.play_from)
+
+    def action_again(self) -> None:
+        from voicemock.tui.drill import DrillDialog
+
+        if not self.session.get("turns"):
+            self.notify("Nothing was answered to drill.", severity="warning")
+            return
+        self.app.push_screen(DrillDialog(self.session))
+
+    def action_compare(self) -> None:
+        from voicemock.tui.drill import ComparisonScreen
+
+        if self.session.get("again_of"):
+            self.app.push_screen(ComparisonScreen(self.session["again_of"], self.session_id))
 
     def action_export(self, fmt: str) -> None:
         self.app.export_session(self.session_id, fmt)  # type: ignore[attr-defined]

@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from voicemock import resources
+from voicemock.core.coaching import AnswerTurn, filler_marks, joined_words, pause_marks
 from voicemock.core.scoring import Scorecard
-from voicemock.tui.widgets import ALL, clock, fill_sessions, markup, round_options
+from voicemock.tui.widgets import (
+    ALL,
+    PlaybackScreen,
+    clock,
+    fill_sessions,
+    markup,
+    round_options,
+)
 
 
 def turn_markup(turn: dict[str, Any]) -> Content:
+    """A turn's prompt and its answer with timestamps; fillers are highlighted and long
+    pauses marked where they fell."""
     who = "Question" if turn["kind"] == "question" else "Follow-up"
     lines = [markup("[b]$n. $who[/b]  $prompt", n=turn["index"], who=who, prompt=turn["prompt"])]
+    answer = AnswerTurn.from_stored(turn)
+    threshold = (turn.get("delivery") or {}).get("pause_threshold_s")
+    meter = resources.delivery_meter(threshold)
+    text = joined_words(answer)
+    fillers = {m.start for m in filler_marks(answer, meter.filler_spans(text), text)}
+    pauses = sorted(pause_marks(answer, meter.pause_threshold_s), key=lambda m: m.end or 0)
     for seg in turn["segments"]:
-        lines.append(markup("  [dim]$at[/dim] $text", at=clock(seg["start"]), text=seg["text"]))
+        pieces = [markup("  [dim]$at[/dim] ", at=clock(seg["start"]))]
+        if not seg.get("words"):
+            pieces.append(Content(seg["text"].strip()))
+        for word in seg.get("words", ()):
+            while pauses and (pauses[0].end or 0) <= word["start"] + 0.05:
+                pieces.append(markup("[b $warning]⏸ $s[/] ", s=pauses.pop(0).text))
+            style = "[reverse $warning]$w[/] " if word["start"] in fillers else "$w "
+            pieces.append(markup(style, w=word["word"].strip()))
+        lines.append(Content("").join(pieces))
     if not turn["segments"]:
         lines.append(Content(f"  {turn['transcript']}"))
+    notes = []
+    if fillers:
+        notes.append(f"{len(fillers)} filler(s)")
+    long_pauses = pause_marks(answer, meter.pause_threshold_s)
+    if long_pauses:
+        notes.append(f"{len(long_pauses)} long pause(s)")
     if turn.get("audio_path"):
-        lines.append(
-            markup("  [dim]♪ $s s · p to play[/dim]", s=f"{turn.get('duration_s') or 0:.1f}")
-        )
+        notes.insert(0, f"♪ {turn.get('duration_s') or 0:.1f} s · p to play")
+    if notes:
+        lines.append(markup("  [dim]$n[/dim]", n=" · ".join(notes)))
     return Content("\n").join(lines)
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(PlaybackScreen):
     BINDINGS = [
         Binding("c", "scorecard", "Scorecard"),
         Binding("p", "play", "Play answer"),
@@ -44,7 +73,6 @@ class ReviewScreen(Screen[None]):
         super().__init__()
         self.wanted = session_id
         self.session: dict[str, Any] | None = None
-        self._stop_playing = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,8 +95,9 @@ class ReviewScreen(Screen[None]):
             rows = store.list_sessions(round_id, limit=500)
         fill_sessions(table, rows, "mode")
         if self.wanted and self.wanted in {r["id"] for r in rows}:
-            table.move_cursor(row=table.get_row_index(self.wanted))
             self.show_session(self.wanted)
+            # After the table's own first highlight (of row 0), which would show another.
+            self.call_after_refresh(table.move_cursor, row=table.get_row_index(self.wanted))
         elif rows:
             self.show_session(rows[0]["id"])
         else:
@@ -126,22 +155,8 @@ class ReviewScreen(Screen[None]):
         if turn is None or not turn.get("audio_path"):
             self.notify("No recorded audio for this answer.", severity="warning")
             return
-        self._stop_playing.set()
-        self._stop_playing = threading.Event()
         self.notify(f"Playing answer {turn['index']} ({turn.get('duration_s') or 0:.1f} s)")
-        self._play(turn["audio_path"], self._stop_playing)
-
-    @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
-    def _play(self, path: str, stop: threading.Event) -> None:
-        from voicemock.audio.playback import play_file
-        from voicemock.errors import VoicemockError
-
-        try:
-            play_file(path, stop)
-        except VoicemockError as exc:
-            self.app.call_from_thread(
-                self.notify, str(exc), title="Cannot play", severity="error", timeout=8
-            )
+        self.play(turn["audio_path"])
 
     def action_export(self, fmt: str) -> None:
         if self.session is None:
@@ -149,8 +164,5 @@ class ReviewScreen(Screen[None]):
         self.app.export_session(self.session["id"], fmt)  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
-        self._stop_playing.set()
+        self.stop_playing()
         self.app.pop_screen()
-
-    def on_unmount(self) -> None:
-        self._stop_playing.set()

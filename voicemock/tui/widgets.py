@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.content import Content
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from voicemock import resources
@@ -99,3 +102,35 @@ ALL = "__all__"
 
 def round_options() -> list[tuple[str, str]]:
     return [("All rounds", ALL)] + [(s.title, s.id) for s in resources.rubric().rounds]
+
+
+class PlaybackScreen(Screen[None]):
+    """A screen that plays stored answers: one at a time, stopped when it is left."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop_playing = threading.Event()
+
+    def play(self, path: str, start_s: float = 0.0) -> None:
+        """Play ``path`` from ``start_s``, stopping whatever this screen was playing."""
+        self._stop_playing.set()
+        self._stop_playing = threading.Event()
+        self._play(path, start_s, self._stop_playing)
+
+    @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
+    def _play(self, path: str, start_s: float, stop: threading.Event) -> None:
+        from voicemock.audio.playback import play_file
+        from voicemock.errors import VoicemockError
+
+        try:
+            play_file(path, stop, start_s=start_s)
+        except VoicemockError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Cannot play", severity="error", timeout=8
+            )
+
+    def stop_playing(self) -> None:
+        self._stop_playing.set()
+
+    def on_unmount(self) -> None:
+        self._stop_playing.set()

@@ -1,0 +1,227 @@
+"""Re-answer drills: ask a scored session's questions again, then compare the attempts."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+
+from voicemock.core.compare import Comparison
+from voicemock.tui.widgets import VERDICT_STYLE, markup
+
+
+class DrillDialog(ModalScreen[None]):
+    """Answer the same questions again, by microphone or from new recordings."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "start", "Start", priority=True),
+    ]
+
+    def __init__(self, session: dict[str, Any]) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        from voicemock.history import drill_questions
+
+        questions = drill_questions(self.session)
+        with Vertical(id="drill"):
+            yield Label("Answer again", classes="section")
+            yield Static(Content("\n".join(f"• {q.text}" for q in questions)), id="drill-questions")
+            with Horizontal(classes="choice"):
+                yield Label("Answer", classes="choice-label")
+                with RadioSet(id="drill-mode", compact=True):
+                    yield RadioButton("Microphone", id="drill-mic")
+                    yield RadioButton("Audio files", id="drill-files", value=True)
+            yield Input(
+                placeholder="the new answer files, in order: a1.m4a a2.wav …",
+                id="drill-replay",
+                compact=True,
+            )
+            with Horizontal(id="drill-buttons"):
+                yield Button("Start  ctrl+s", id="drill-start", variant="primary", compact=True)
+                yield Button("Cancel", id="drill-cancel", compact=True)
+
+    @on(RadioSet.Changed, "#drill-mode")
+    def _mode(self) -> None:
+        self.query_one("#drill-replay").display = self._files
+
+    @property
+    def _files(self) -> bool:
+        return self.query_one("#drill-files", RadioButton).value
+
+    def build_plan(self) -> Any:
+        """The drill as chosen; raises ValueError with what to fix."""
+        from voicemock.history import drill_questions
+        from voicemock.round.wiring import PracticePlan
+
+        replay: list[Path] = []
+        if self._files:
+            raw = self.query_one("#drill-replay", Input).value.strip()
+            if not raw:
+                raise ValueError("give the new answer files, in order, or choose Microphone")
+            for name in shlex.split(raw.replace(",", " ")):
+                path = Path(os.path.expanduser(name))
+                if not path.is_file():
+                    raise ValueError(f"{path}: no such file")
+                replay.append(path)
+        return PracticePlan(
+            self.session["round"],
+            drill_questions(self.session),
+            replay=replay,
+            mic=not self._files,
+            question_text=self.session["settings"].get("question_text"),
+            again_of=self.session["id"],
+        )
+
+    @on(Button.Pressed, "#drill-start")
+    @on(Input.Submitted, "#drill-replay")
+    def action_start(self) -> None:
+        from voicemock.tui.interview import InterviewScreen
+
+        try:
+            plan = self.build_plan()
+        except ValueError as exc:
+            self.notify(str(exc), title="Cannot start", severity="error")
+            return
+        self.dismiss()
+        self.app.push_screen(InterviewScreen(plan))
+
+    @on(Button.Pressed, "#drill-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss()
+
+
+def _signed(n: float) -> str:
+    return f"{n:+g}" if n else "±0"
+
+
+class ComparisonScreen(Screen[None]):
+    """Two attempts at the same questions: then and now, dimension by dimension."""
+
+    BINDINGS = [
+        Binding("c", "scorecard", "Scorecard"),
+        Binding("a", "again", "Answer again"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, before: str, after: str) -> None:
+        super().__init__()
+        self.before = before
+        self.after = after
+
+    def compose(self) -> ComposeResult:
+        from voicemock.history import compare_sessions
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            result = compare_sessions(store, self.before, self.after)
+        self.before, self.after = result.before, result.after
+        yield Header()
+        with VerticalScroll(id="comparison"):
+            yield Static(self._verdicts(result), id="compare-verdict")
+            table: DataTable[Any] = DataTable(
+                id="compare-dimensions", cursor_type="none", zebra_stripes=True
+            )
+            table.add_columns("Dimension", "Then", "Now", "Change")
+            for d in result.dimensions:
+                table.add_row(
+                    d.title,
+                    "-" if d.then is None else str(d.then),
+                    "-" if d.now is None else str(d.now),
+                    self._change(d.delta),
+                )
+            if result.depth is not None:
+                (h0, a0), (h1, a1) = result.depth
+                table.add_row(
+                    "Follow-up depth held", f"{h0}/{a0}", f"{h1}/{a1}", self._change(h1 - h0)
+                )
+            yield table
+            yield Static(self._changes(result), id="compare-changes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"drill · {self.before} → {self.after}"
+
+    @staticmethod
+    def _change(delta: int) -> Content:
+        if delta > 0:
+            return markup("[$success]$d[/]", d=_signed(delta))
+        if delta < 0:
+            return markup("[$error]$d[/]", d=_signed(delta))
+        return Content("±0")
+
+    @staticmethod
+    def _verdicts(c: Comparison) -> Content:
+        then = VERDICT_STYLE.get(c.verdict[0], "b")
+        now = VERDICT_STYLE.get(c.verdict[1], "b")
+        return markup(
+            f"Then [{then}]$v0[/] $o0   →   now [{now}]$v1[/] $o1",
+            v0=c.verdict[0].upper(),
+            o0=f"{c.overall[0]:.2f}",
+            v1=c.verdict[1].upper(),
+            o1=f"{c.overall[1]:.2f}",
+        )
+
+    @staticmethod
+    def _changes(c: Comparison) -> Content:
+        lines: list[Content] = []
+
+        def section(title: str, items: tuple[str, ...], style: str) -> None:
+            if items:
+                lines.append(markup(f"[b {style}]$t[/]", t=title))
+                lines.extend(markup("  • $i", i=i) for i in items)
+
+        section("Newly explained", c.newly_explained, "$success")
+        section("No longer explained", c.no_longer_explained, "$error")
+        section("Wrong claims fixed", c.claims_fixed, "$success")
+        section("Wrong claims repeated", c.claims_repeated, "$error")
+        section("New wrong claims", c.claims_new, "$error")
+        if not (c.newly_explained or c.no_longer_explained):
+            lines.append(Content("Concepts: the same explained as before"))
+        if not (c.claims_fixed or c.claims_repeated or c.claims_new):
+            lines.append(Content("Wrong claims: none either time"))
+        if c.delivery:
+            lines.append(markup("[b]Delivery[/]"))
+            for d in c.delivery:
+                judged = {True: "[$success]better[/]", False: "[$error]worse[/]", None: ""}
+                unit = f" {d.unit}" if d.unit else ""
+                lines.append(
+                    markup(
+                        f"  $name $then → $now$unit  {judged[d.better]}",
+                        name=f"{d.name:<17}",
+                        then=f"{d.then:g}",
+                        now=f"{d.now:g}",
+                        unit=unit,
+                    )
+                )
+        return Content("\n").join(lines)
+
+    def action_scorecard(self) -> None:
+        from voicemock.tui.scorecard import ScorecardScreen
+
+        self.app.push_screen(ScorecardScreen(self.after))
+
+    def action_again(self) -> None:
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            session = store.get_session(self.after)
+        self.app.push_screen(DrillDialog(session))
