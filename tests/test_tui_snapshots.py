@@ -25,12 +25,13 @@ from voicemock.round.events import (
 )
 from voicemock.round.wiring import PracticePlan
 from voicemock.tui.app import VoicemockApp
+from voicemock.tui.drill import ComparisonScreen
 from voicemock.tui.interview import InterviewScreen
-from voicemock.tui.progress import ProgressScreen
+from voicemock.tui.progress import ProgressScreen, StoriesScreen
 from voicemock.tui.scorecard import ScorecardScreen
 from voicemock.tui.sessions import ReviewScreen
 
-from .tui_data import ANSWERS, QUESTION, fill, timed
+from .tui_data import ANSWERS, QUESTION, fill, fill_practice, timed
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -110,3 +111,26 @@ def test_review(snap_compare, app, size):
 def test_progress(snap_compare, app, size):
     run_before = pushing(lambda app: ProgressScreen("technical"))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def practice_app(tmp_path, monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "VOICEMOCK_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    ids = fill_practice(tmp_path / "data", monkeypatch)
+    app = VoicemockApp(Settings(data_dir=tmp_path / "data"))
+    app.practice_ids = ids  # type: ignore[attr-defined]
+    return app
+
+
+def test_comparison(snap_compare, practice_app):
+    run_before = pushing(
+        lambda app: ComparisonScreen(app.practice_ids["first"], app.practice_ids["again"])
+    )
+    assert snap_compare(practice_app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_stories(snap_compare, practice_app):
+    assert snap_compare(
+        practice_app, terminal_size=(80, 24), run_before=pushing(lambda app: StoriesScreen())
+    )
