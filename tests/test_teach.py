@@ -425,3 +425,19 @@ def test_a_story_retold_with_numbers_in_words_and_fewer_names_is_still_one_story
     )
     groups = sorted(sorted(a.session_id for a in s.answers) for s in bank.stories)
     assert groups == [["s1", "s2"], ["s3", "s4"]]
+
+
+async def test_comparing_with_an_unscored_attempt_says_so_on_screen(tmp_path, monkeypatch):
+    from voicemock.store import TurnRecord
+
+    ids = fill_practice(tmp_path, monkeypatch)
+    with Store(tmp_path) as store:
+        broken = store.create_session("technical", "offline", "replay", [QUESTION])
+        store.add_turn(broken, TurnRecord("question", QUESTION, "q", ANSWERS[0]))
+        store.finish_session(broken, "incomplete", "the LLM endpoint went away")
+    app = VoicemockApp(Settings(data_dir=tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ComparisonScreen(broken, ids["again"]))
+        await pilot.pause()
+        shown = " ".join(str(w.content) for w in app.screen.query(Static))
+    assert "Cannot compare" in shown and f"voicemock rescore {broken}" in shown

@@ -131,12 +131,18 @@ class ComparisonScreen(Screen[None]):
         self.after = after
 
     def compose(self) -> ComposeResult:
+        from voicemock.errors import VoicemockError
         from voicemock.history import compare_sessions
 
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
-            result = compare_sessions(store, self.before, self.after)
-        self.before, self.after = result.before, result.after
         yield Header()
+        try:
+            with self.app.open_store() as store:  # type: ignore[attr-defined]
+                result = compare_sessions(store, self.before, self.after)
+        except VoicemockError as exc:  # an attempt without a scorecard, say
+            yield Static(markup("[$error]Cannot compare:[/] $why", why=str(exc)))
+            yield Footer()
+            return
+        self.before, self.after = result.before, result.after
         with VerticalScroll(id="comparison"):
             yield Static(self._verdicts(result), id="compare-verdict")
             table: DataTable[Any] = DataTable(
