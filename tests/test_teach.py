@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from textual.widgets import OptionList, Static
@@ -32,6 +33,8 @@ from .tui_data import (
     store_round,
     timed,
 )
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def turn(index: int, text: str, kind: str = "question", concept: str | None = None, **kw):
@@ -441,3 +444,21 @@ async def test_comparing_with_an_unscored_attempt_says_so_on_screen(tmp_path, mo
         await pilot.pause()
         shown = " ".join(str(w.content) for w in app.screen.query(Static))
     assert "Cannot compare" in shown and f"voicemock rescore {broken}" in shown
+
+
+def test_the_story_bank_on_the_labelled_set_merges_no_two_stories():
+    import tomllib
+
+    from voicemock.core.stories import pair_agreement
+
+    rows = tomllib.loads((DATA / "story-set.toml").read_text())["answer"]
+    answers = [story(f"a{i:02d}", r["question"], r["text"]) for i, r in enumerate(rows)]
+    truth = {f"a{i:02d}": r["story"] for i, r in enumerate(rows)}
+    bank = build_bank(answers, resources.competencies(), resources.vocabulary())
+    right, wrong, missed = pair_agreement(
+        [[a.session_id for a in s.answers] for s in bank.stories], truth
+    )
+    assert wrong == 0 and right / (right + missed) >= 0.8
+    # The story told for four questions is overused; competencies come from its questions.
+    overused = [s for s in bank.stories if s.overused]
+    assert len(overused) == 1 and {"ambiguity", "influence"} <= set(overused[0].competencies)

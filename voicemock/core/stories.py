@@ -34,6 +34,8 @@ ONLY_WORDS = 0.45
 """Without anchors on either side, this share of shared plain words."""
 
 _CAPITALISED = re.compile(r"(?<![\w'])([A-Z][a-zA-Z0-9&'-]*[a-zA-Z0-9]|[A-Z])(?![\w'])")
+_POSSESSIVE = re.compile(r"['’]s$")
+_NAME_RUN = re.compile(r"(?<![\w'])[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)+")
 _NUMBER = re.compile(r"(?<![\w.])\$?(\d[\d,.]*\d|\d)\s*(%|[a-zA-Z]+)?")
 
 
@@ -214,10 +216,20 @@ def fingerprint(text: str, common: Iterable[str] = ()) -> Fingerprint:
                 inside.add(match.group(1))
     # A sentence's first word is capitalised anyway: a name there is one seen mid-sentence too.
     for word in [w for w in initial if w in inside] + sorted(inside):
+        word = _POSSESSIVE.sub("", word)
         key = normalize(word)
         if key in reading.STOPWORDS or key in skip or word == "I" or len(key) < 2:
             continue
         anchors.setdefault(f"n:{key}", word)
+    # For titles, a name of several words is written whole: "Acme Data", "Blue Harbor".
+    for sentence in sentences:
+        for run in _NAME_RUN.finditer(sentence):
+            parts = [_POSSESSIVE.sub("", w) for w in run.group(0).split()]
+            keys = [f"n:{normalize(w)}" for w in parts]
+            whole = " ".join(w for w, k in zip(parts, keys, strict=True) if k in anchors)
+            for k in keys:
+                if k in anchors and len(whole) > len(anchors[k]):
+                    anchors[k] = whole
     for sentence in sentences:
         for match in _NUMBER.finditer(digits_for_number_words(sentence)):
             digits = match.group(1).replace(",", "")
@@ -226,7 +238,7 @@ def fingerprint(text: str, common: Iterable[str] = ()) -> Fingerprint:
             unit = "" if unit in reading.STOPWORDS else reading.stem(unit)
             if len(digits) == 1 and not unit:
                 continue  # "2" alone: a count, not a particular
-            anchors.setdefault(f"d:{digits}:{unit}", match.group(0).strip())
+            anchors.setdefault(f"d:{digits}:{unit}", " ".join(match.group(0).split()))
     norm = normalize(text)
     words = {
         reading.stem(w)
@@ -315,8 +327,9 @@ def _title(prints: Sequence[Fingerprint], texts: Sequence[str], df: Mapping[str,
     """Up to two names, the story's most telling pair of words, and a number."""
     counts: Counter[str] = Counter(x for p in prints for x in p.anchors)
     surface = {k: v for p in prints for k, v in p.surface.items()}
-    rank = sorted(counts, key=lambda x: (-counts[x], df.get(x, 0), x))
-    names = [surface[x] for x in rank if x.startswith("n:")][:2]
+    # The story's own particulars first: a name in many stories (the employer) last.
+    rank = sorted(counts, key=lambda x: (-counts[x] / max(df.get(x, 1), 1), -counts[x], x))
+    names = list(dict.fromkeys(surface[x] for x in rank if x.startswith("n:")))[:2]
     numbers = [surface[x] for x in rank if x.startswith("d:")][:1]
     stems = Counter(w for p in prints for w in p.words)
     best, best_score = "", 0
@@ -335,3 +348,21 @@ def _title(prints: Sequence[Fingerprint], texts: Sequence[str], df: Mapping[str,
     parts = [*names, best, *numbers]
     title = " · ".join(p for p in parts if p)
     return title or " ".join(normalize(texts[0]).split()[:6])
+
+
+def pair_agreement(
+    found: Sequence[Sequence[str]], truth: Mapping[str, str]
+) -> tuple[int, int, int]:
+    """How a grouping of answer ids agrees with the true story of each answer, counted over
+    pairs of answers: (pairs put together rightly, put together wrongly, kept apart wrongly)."""
+    group = {a: n for n, members in enumerate(found) for a in members}
+    ids = sorted(truth)
+    right = wrong = missed = 0
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            same = truth[a] == truth[b]
+            together = a in group and group.get(a) == group.get(b)
+            right += same and together
+            wrong += together and not same
+            missed += same and not together
+    return right, wrong, missed
