@@ -198,7 +198,12 @@ def test_practice_again_on_replayed_files_links_and_compares(voicemock, data_dir
     assert sum(d["now"] - d["then"] for d in result["dimensions"]) >= 4
     assert result["newly_explained"]
     with Store(data_dir) as store:
-        assert store.get_session(result["after"])["again_of"] == first
+        drilled = store.get_session(result["after"])
+    assert drilled["again_of"] == first
+    # The round as scripted by the files: two follow-ups, each answered by what it probed.
+    depth = drilled["scorecard"]["coaching"]["depth"]
+    assert [(d["asked"], d["held"]) for d in depth] == [(2, 2)]
+    assert [lv["probe"] for lv in depth[0]["levels"]] == ["idempotence", "latency"]
 
 
 def test_practice_again_refuses_a_question_choice(voicemock, data_dir):
