@@ -116,6 +116,12 @@ JUDGE_WINDOW_S = 8.0
 """The most of an unbroken run of speech read again as one stretch when a pause ends it."""
 RECHECK_S = 0.25
 """While unsure, the turn model hears the growing pause again this often."""
+SHORT_STRETCH_S = 1.5
+"""A stretch this short that a pause closes is read together with the speech before it:
+alone, a word or two are easily misheard ("…consistent." as "This consists of")."""
+THINKING_RECHECK_S = 2.5
+"""A pause judged "thinking" this long is judged once more on a careful reading of the
+speech before it, so a misheard dangling word cannot hold the microphone to the ceiling."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +235,7 @@ class LiveAnswers:
         verdict: str | None = None
         turn_calls: list[float] = []
 
-        def transcribe(start: int, audio: np.ndarray, shown_until: int) -> None:
+        def transcribe(start: int, audio: np.ndarray, shown_until: int, fast: bool = True) -> None:
             # One worker: stretches are transcribed in order, each primed with the text
             # before it so the recogniser keeps the thread of the answer. A stretch that
             # re-reads cut pieces replaces their text (only its new words are shown).
@@ -237,7 +243,7 @@ class LiveAnswers:
                 results.pop()
             context = " ".join(s.text for _, segs in results[-2:] for s in segs)
             prompt = f"{text_prompt} {context}".strip()
-            transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=True)
+            transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=fast)
             segs = [s.shifted(start / SAMPLE_RATE) for s in transcript.segments]
             results.append((start, segs))
             shown = shown_until / SAMPLE_RATE
@@ -250,9 +256,18 @@ class LiveAnswers:
 
         full = _Growing()
         run_start: int | None = None  # where the pieces cut at the length limit began
+        read_from: int | None = None  # where the last stretch handed out was read from
+        starts: list[int] = []  # where each stretch handed out was read from, in order
+        window = int(JUDGE_WINDOW_S * SAMPLE_RATE)
+
+        def boundary(earliest: int, end: int, fallback: int) -> int:
+            """The first read start from ``earliest`` within the window before ``end``:
+            a reading from there replaces every reading after it, so none overlaps."""
+            lo = max(earliest, end - window)
+            return min((k for k in starts if k >= lo), default=fallback)
 
         def submit(closed: SpeechClosed) -> Future[None]:
-            nonlocal run_start
+            nonlocal run_start, read_from
             spans.append((closed.start / SAMPLE_RATE, closed.end / SAMPLE_RATE))
             start = closed.start
             if not closed.at_pause:
@@ -262,10 +277,26 @@ class LiveAnswers:
                 # The words before a pause decide whether the answer is over: read the run
                 # since the last real pause as one stretch (its last JUDGE_WINDOW_S at most),
                 # not the pieces the length limit cut it into.
-                start = max(run_start, closed.end - int(JUDGE_WINDOW_S * SAMPLE_RATE))
+                start = boundary(run_start, closed.end, closed.start)
                 run_start = None
+            elif (
+                read_from is not None and closed.end - closed.start < SHORT_STRETCH_S * SAMPLE_RATE
+            ):
+                # A word or two after a short dip: read with the stretch before it.
+                start = boundary(read_from, closed.end, closed.start)
+            read_from = start
+            starts.append(start)
             segment_audio = full.view(start, closed.end).copy()
             future = self._pool.submit(transcribe, start, segment_audio, closed.start)
+            futures.append(future)
+            return future
+
+        def reread() -> Future[None]:
+            """The speech before the pause read again carefully (no new words are shown)."""
+            end = min(full.size, endpoint.last_speech_end + FRAME)
+            start = boundary(0, end, read_from or 0)
+            starts.append(start)
+            future = self._pool.submit(transcribe, start, full.view(start, end).copy(), end, False)
             futures.append(future)
             return future
 
@@ -276,6 +307,8 @@ class LiveAnswers:
             return probability
 
         judged_at = 0.0  # the silence at which the pause was last judged
+        second_look: Future[None] | None = None  # a "thinking" pause read again carefully
+        looked_again = False  # once per pause
 
         def said_so_far() -> str:
             return " ".join(s.text for _, segs in sorted(results, key=lambda r: r[0]) for s in segs)
@@ -326,7 +359,8 @@ class LiveAnswers:
                 if ended:
                     break
                 if endpoint.in_speech:  # talking again: whatever was judged no longer holds
-                    check = None
+                    check = second_look = None
+                    looked_again = False
                     state(None)
                     continue
                 silence = endpoint.silent_frames * FRAME / SAMPLE_RATE
@@ -334,6 +368,18 @@ class LiveAnswers:
                     probability, _ = check
                     check = None
                     state(self.judge.verdict(probability, said_so_far()))
+                    judged_at = silence
+                elif (
+                    verdict == "thinking"
+                    and not looked_again
+                    and self.turn_model is not None
+                    and silence >= THINKING_RECHECK_S
+                ):
+                    looked_again = True
+                    second_look = reread()
+                elif second_look is not None and second_look.done():
+                    second_look = None
+                    state(self.judge.verdict(hear(), said_so_far()))
                     judged_at = silence
                 elif verdict == "unsure" and silence >= judged_at + RECHECK_S:
                     # Words finished, sound not yet: listen to the longer pause again.
