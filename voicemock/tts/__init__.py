@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
+import subprocess
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,12 @@ from typing import Any
 from voicemock.errors import VoicemockError
 
 log = logging.getLogger(__name__)
+RENDER_ATTEMPTS = 3
+RENDER_TIMEOUT_S = 30.0
+
+
+def _has_audio(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 44
 
 
 class SpeechError(VoicemockError):
@@ -68,25 +77,48 @@ class Speaker:
 
     def _render_now(self, text: str) -> Path:
         path = self.cache_dir / f"{self._key(text)}.wav"
-        if path.is_file() and path.stat().st_size > 44:
+        if _has_audio(path):
             return path
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.wav")
-        # The espeak driver now and then returns before writing the file; a fresh engine
-        # on a second try has always produced it.
-        for attempt in range(2):
+        # The espeak driver now and then returns before writing the file (about one line in
+        # a few hundred here): a fresh engine is tried again, then espeak-ng itself.
+        for attempt in range(RENDER_ATTEMPTS):
             engine = self._init_engine()
             try:
                 engine.save_to_file(text, str(tmp))
                 engine.runAndWait()
             except Exception as exc:
                 raise SpeechError(f"text-to-speech failed ({exc})") from None
-            if tmp.is_file() and tmp.stat().st_size > 44:
+            if _has_audio(tmp):
                 tmp.replace(path)
                 return path
             log.debug("text-to-speech wrote no audio (attempt %d)", attempt + 1)
             self._engine = None
+            time.sleep(0.05 * (attempt + 1))
+        if self._render_with_espeak(text, tmp):
+            tmp.replace(path)
+            return path
         raise SpeechError("text-to-speech produced no audio")
+
+    def _render_with_espeak(self, text: str, out: Path) -> bool:
+        """The same voice through the espeak-ng program, in its own process."""
+        program = shutil.which("espeak-ng") or shutil.which("espeak")
+        if program is None:
+            return False
+        args = [program, "-w", str(out)]
+        if self.rate:
+            args += ["-s", str(self.rate)]
+        if self.voice and "/" not in self.voice and " " not in self.voice:
+            args += ["-v", self.voice]
+        try:
+            subprocess.run(
+                [*args, "--", text], capture_output=True, timeout=RENDER_TIMEOUT_S, check=True
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.debug("espeak-ng could not render the line: %s", exc)
+            return False
+        return _has_audio(out)
 
     def render(self, text: str) -> Future[Path]:
         """Start rendering ``text`` in the background; the future resolves to the WAV path."""
