@@ -228,6 +228,14 @@ class ComparisonScreen(Screen[None]):
         self.app.push_screen(ScorecardScreen(self.after))
 
     def action_again(self) -> None:
+        from voicemock.errors import VoicemockError
+        from voicemock.history import drill_questions
+
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             session = store.get_session(self.after)
+        try:
+            drill_questions(session)
+        except VoicemockError as exc:  # its question is no longer in the bank
+            self.notify(str(exc), title="Cannot drill", severity="error")
+            return
         self.app.push_screen(DrillDialog(session))

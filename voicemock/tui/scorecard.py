@@ -237,10 +237,17 @@ class ScorecardScreen(PlaybackScreen):
         self.play(turn["audio_path"], mark.play_from)
 
     def action_again(self) -> None:
+        from voicemock.errors import VoicemockError
+        from voicemock.history import drill_questions
         from voicemock.tui.drill import DrillDialog
 
         if not self.session.get("turns"):
             self.notify("Nothing was answered to drill.", severity="warning")
+            return
+        try:
+            drill_questions(self.session)
+        except VoicemockError as exc:  # its question is no longer in the bank
+            self.notify(str(exc), title="Cannot drill", severity="error")
             return
         self.app.push_screen(DrillDialog(self.session))
 
