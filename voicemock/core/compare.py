@@ -64,6 +64,29 @@ class Comparison:
     """(held, asked) then and now, when both cards have it."""
     delivery: tuple[DeliveryChange, ...]
 
+    def sections(self) -> list[tuple[str, tuple[str, ...], bool]]:
+        """What changed in what was said, as (title, items, for the better), non-empty only."""
+        return [
+            (title, items, good)
+            for title, items, good in (
+                ("Newly explained", self.newly_explained, True),
+                ("No longer explained", self.no_longer_explained, False),
+                ("Wrong claims fixed", self.claims_fixed, True),
+                ("Wrong claims repeated", self.claims_repeated, False),
+                ("New wrong claims", self.claims_new, False),
+            )
+            if items
+        ]
+
+    def unchanged(self) -> list[str]:
+        """What the sections leave out because nothing moved."""
+        out = []
+        if not (self.newly_explained or self.no_longer_explained):
+            out.append("Concepts: the same explained as before")
+        if not (self.claims_fixed or self.claims_repeated or self.claims_new):
+            out.append("Wrong claims: none either time")
+        return out
+
     @property
     def verdict_moved(self) -> int:
         """+1 up the scale, -1 down, 0 the same."""

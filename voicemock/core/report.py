@@ -135,7 +135,8 @@ def coaching_markdown(coaching: Coaching) -> list[str]:
     return lines
 
 
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
+    """+2, -1, or ±0."""
     return f"{value:+g}" if value else "±0"
 
 
@@ -151,27 +152,17 @@ def comparison_lines(c: Comparison) -> list[str]:
     for d in c.dimensions:
         then = "-" if d.then is None else str(d.then)
         now = "-" if d.now is None else str(d.now)
-        lines.append(f"  {d.title[:36]:<36} {then:>4} {now:>4}  {_signed(d.delta)}")
+        lines.append(f"  {d.title[:36]:<36} {then:>4} {now:>4}  {signed(d.delta)}")
     if c.depth is not None:
         (h0, a0), (h1, a1) = c.depth
         lines.append(
-            f"  {'Follow-up depth held':<36} {h0:>2}/{a0:<1} {h1:>2}/{a1:<1}  {_signed(h1 - h0)}"
+            f"  {'Follow-up depth held':<36} {h0:>2}/{a0:<1} {h1:>2}/{a1:<1}  {signed(h1 - h0)}"
         )
     lines.append("")
-    for title, items in (
-        ("Newly explained", c.newly_explained),
-        ("No longer explained", c.no_longer_explained),
-        ("Wrong claims fixed", c.claims_fixed),
-        ("Wrong claims repeated", c.claims_repeated),
-        ("New wrong claims", c.claims_new),
-    ):
-        if items:
-            lines.append(f"{title}:")
-            lines += [f"  - {item}" for item in items]
-    if not (c.newly_explained or c.no_longer_explained):
-        lines.append("Concepts: the same explained as before")
-    if not (c.claims_fixed or c.claims_repeated or c.claims_new):
-        lines.append("Wrong claims: none either time")
+    for title, items, _ in c.sections():
+        lines.append(f"{title}:")
+        lines += [f"  - {item}" for item in items]
+    lines += c.unchanged()
     if c.delivery:
         lines.append("Delivery:")
         for change in c.delivery:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,8 @@ from textual.widgets import (
 )
 
 from voicemock.core.compare import Comparison
-from voicemock.tui.widgets import VERDICT_STYLE, markup
+from voicemock.core.report import signed
+from voicemock.tui.widgets import VERDICT_STYLE, answer_files, markup
 
 
 class DrillDialog(ModalScreen[None]):
@@ -77,14 +76,10 @@ class DrillDialog(ModalScreen[None]):
 
         replay: list[Path] = []
         if self._files:
-            raw = self.query_one("#drill-replay", Input).value.strip()
-            if not raw:
-                raise ValueError("give the new answer files, in order, or choose Microphone")
-            for name in shlex.split(raw.replace(",", " ")):
-                path = Path(os.path.expanduser(name))
-                if not path.is_file():
-                    raise ValueError(f"{path}: no such file")
-                replay.append(path)
+            replay = answer_files(
+                self.query_one("#drill-replay", Input).value,
+                "give the new answer files, in order, or choose Microphone",
+            )
         return PracticePlan(
             self.session["round"],
             drill_questions(self.session),
@@ -110,10 +105,6 @@ class DrillDialog(ModalScreen[None]):
     @on(Button.Pressed, "#drill-cancel")
     def action_cancel(self) -> None:
         self.dismiss()
-
-
-def _signed(n: float) -> str:
-    return f"{n:+g}" if n else "±0"
 
 
 class ComparisonScreen(Screen[None]):
@@ -171,9 +162,9 @@ class ComparisonScreen(Screen[None]):
     @staticmethod
     def _change(delta: int) -> Content:
         if delta > 0:
-            return markup("[$success]$d[/]", d=_signed(delta))
+            return markup("[$success]$d[/]", d=signed(delta))
         if delta < 0:
-            return markup("[$error]$d[/]", d=_signed(delta))
+            return markup("[$error]$d[/]", d=signed(delta))
         return Content("±0")
 
     @staticmethod
@@ -191,21 +182,11 @@ class ComparisonScreen(Screen[None]):
     @staticmethod
     def _changes(c: Comparison) -> Content:
         lines: list[Content] = []
-
-        def section(title: str, items: tuple[str, ...], style: str) -> None:
-            if items:
-                lines.append(markup(f"[b {style}]$t[/]", t=title))
-                lines.extend(markup("  • $i", i=i) for i in items)
-
-        section("Newly explained", c.newly_explained, "$success")
-        section("No longer explained", c.no_longer_explained, "$error")
-        section("Wrong claims fixed", c.claims_fixed, "$success")
-        section("Wrong claims repeated", c.claims_repeated, "$error")
-        section("New wrong claims", c.claims_new, "$error")
-        if not (c.newly_explained or c.no_longer_explained):
-            lines.append(Content("Concepts: the same explained as before"))
-        if not (c.claims_fixed or c.claims_repeated or c.claims_new):
-            lines.append(Content("Wrong claims: none either time"))
+        for title, items, good in c.sections():
+            style = "$success" if good else "$error"
+            lines.append(markup(f"[b {style}]$t[/]", t=title))
+            lines.extend(markup("  • $i", i=i) for i in items)
+        lines.extend(Content(note) for note in c.unchanged())
         if c.delivery:
             lines.append(markup("[b]Delivery[/]"))
             for d in c.delivery:

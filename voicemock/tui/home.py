@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from voicemock import resources
-from voicemock.tui.widgets import fill_sessions
+from voicemock.tui.widgets import answer_files, fill_sessions
 
 SURPRISE = "__surprise__"
 
@@ -218,14 +216,10 @@ class HomeScreen(Screen[None]):
             questions = [resources.bank().get(str(choice))]
         replay: list[Path] = []
         if self._files_mode:
-            raw = self.query_one("#replay-files", Input).value.strip()
-            if not raw:
-                raise ValueError("give the answer files, in order, or choose Microphone")
-            for name in shlex.split(raw.replace(",", " ")):
-                path = Path(os.path.expanduser(name))
-                if not path.is_file():
-                    raise ValueError(f"{path}: no such file")
-                replay.append(path)
+            replay = answer_files(
+                self.query_one("#replay-files", Input).value,
+                "give the answer files, in order, or choose Microphone",
+            )
         device = self.query_one("#input-device", Select)
         return PracticePlan(
             round_id,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import threading
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -28,6 +31,20 @@ def markup(template: str, **values: object) -> Content:
     All user and model text reaches the screen this way: a question, an answer or an LLM
     line holding ``[/]``, ``[/INST]`` or ``[$x]`` is shown as written, never parsed."""
     return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
+
+
+def answer_files(raw: str, when_empty: str) -> list[Path]:
+    """The answer files typed in a field, in order (spaces or commas between, quotes for
+    names with spaces); ValueError with ``when_empty``, or the first missing file."""
+    if not raw.strip():
+        raise ValueError(when_empty)
+    paths = []
+    for name in shlex.split(raw.replace(",", " ")):
+        path = Path(os.path.expanduser(name))
+        if not path.is_file():
+            raise ValueError(f"{path}: no such file")
+        paths.append(path)
+    return paths
 
 
 def score_bar(score: int, width: int = 4) -> str:
