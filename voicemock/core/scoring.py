@@ -25,7 +25,7 @@ from voicemock.core.delivery import Delivery, advice, combine
 from voicemock.core.injection import InjectionDetector
 from voicemock.core.knowledge import Knowledge
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
-from voicemock.core.text import PhraseSet, find_phrases, normalize, split_sentences
+from voicemock.core.text import PhraseSet, find_phrases, normalize, shorten, split_sentences
 
 EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
 _CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
@@ -574,7 +574,7 @@ class Scorer:
                 )
                 caps.append(INJECTION_CAP)
             if analysis.off_topic and any(a.strip() for a in answers):
-                caps.append(f"did not answer the question: “{_short(question.text)}”")
+                caps.append(f"did not answer the question: “{shorten(question.text)}”")
             central = [w for w in analysis.wrong_claims if w.central]
             if central or len({w.misconception.id for w in analysis.wrong_claims}) >= 2:
                 caps.append(WRONG_CLAIM_CAP)
@@ -609,10 +609,6 @@ class Scorer:
             caps=tuple(caps),
             not_scored=tuple(not_scored),
         )
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _unique_claims(claims: Sequence[WrongClaim]) -> tuple[WrongClaim, ...]:

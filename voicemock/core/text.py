@@ -20,6 +20,11 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+def shorten(text: str, limit: int = 70) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def split_sentences(text: str) -> list[str]:
     """Split on sentence punctuation; very long unpunctuated runs are split on clause words."""
     out: list[str] = []

@@ -17,6 +17,7 @@ from voicemock.core.coaching import CLAIM, FILLER, PAUSE, QUOTE, Coaching, Mark,
 from voicemock.core.delivery import Delivery
 from voicemock.core.report import depth_line
 from voicemock.core.scoring import DimensionScore
+from voicemock.core.text import shorten
 from voicemock.tui.progress import ProgressPanel
 from voicemock.tui.widgets import VERDICT_STYLE, PlaybackScreen, markup, score_bar
 
@@ -96,27 +97,25 @@ KIND_LABEL = {QUOTE: "quote", CLAIM: "wrong claim", FILLER: "filler", PAUSE: "lo
 
 
 def evidence_options(coaching: Coaching) -> list[Option]:
-    """One option per timed moment (each quote once), the moments in the answers' order."""
+    """One option per timed moment (each quote once), the moments in the answers' order;
+    an option's id is its mark's index in ``coaching.marks``."""
+    timed = sorted(
+        ((i, m) for i, m in enumerate(coaching.marks) if m.start is not None),
+        key=lambda item: (item[1].turn, item[1].start or 0),
+    )
     seen: set[tuple[str, str]] = set()
     options = []
-    for i, mark in enumerate(coaching.marks):
-        if mark.start is None or (mark.kind, mark.text) in seen:
+    for i, mark in timed:
+        if (mark.kind, mark.text) in seen:
             continue
         seen.add((mark.kind, mark.text))
-        text = mark.text if len(mark.text) <= 48 else mark.text[:47].rsplit(" ", 1)[0] + "…"
         label = markup(
             "▶ [b]$at[/b]  [dim]$kind[/]  $text",
             at=mark.at,
             kind=KIND_LABEL.get(mark.kind, mark.kind),
-            text=text,
+            text=shorten(mark.text, 48),
         )
         options.append(Option(label, id=str(i)))
-    options.sort(
-        key=lambda o: (
-            coaching.marks[int(o.id or 0)].turn,
-            coaching.marks[int(o.id or 0)].start or 0,
-        )
-    )
     return options
 
 
