@@ -35,6 +35,7 @@ def turn_markup(turn: dict[str, Any]) -> Content:
     text = joined_words(answer)
     fillers = {m.start for m in filler_marks(answer, meter.filler_spans(text), text)}
     pauses = sorted(pause_marks(answer, meter.pause_threshold_s), key=lambda m: m.end or 0)
+    long_pauses = len(pauses)  # counted before they are placed (and taken off the list)
     for seg in turn["segments"]:
         pieces = [markup("  [dim]$at[/dim] ", at=clock(seg["start"]))]
         if not seg.get("words"):
@@ -50,9 +51,8 @@ def turn_markup(turn: dict[str, Any]) -> Content:
     notes = []
     if fillers:
         notes.append(f"{len(fillers)} filler(s)")
-    long_pauses = pause_marks(answer, meter.pause_threshold_s)
     if long_pauses:
-        notes.append(f"{len(long_pauses)} long pause(s)")
+        notes.append(f"{long_pauses} long pause(s)")
     if turn.get("audio_path"):
         notes.insert(0, f"♪ {turn.get('duration_s') or 0:.1f} s · p to play")
     if notes:
