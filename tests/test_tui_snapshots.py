@@ -36,14 +36,19 @@ from .tui_data import ANSWERS, QUESTION, fill, fill_practice, timed
 SIZES = [(80, 24), (120, 40)]
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
+def filled_app(tmp_path, monkeypatch, filler) -> VoicemockApp:
+    """The app on a data folder ``filler`` stored sessions in; their ids in ``app.ids``."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "VOICEMOCK_LLM_MODEL"):
         monkeypatch.delenv(name, raising=False)
-    ids = fill(tmp_path / "data", monkeypatch)
+    ids = filler(tmp_path / "data", monkeypatch)
     app = VoicemockApp(Settings(data_dir=tmp_path / "data"))
-    app.session_ids = ids  # type: ignore[attr-defined]
+    app.ids = ids  # type: ignore[attr-defined]
     return app
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    return filled_app(tmp_path, monkeypatch, fill)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -97,13 +102,13 @@ def pushing(make_screen):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_scorecard(snap_compare, app, size):
-    run_before = pushing(lambda app: ScorecardScreen(app.session_ids[2]))
+    run_before = pushing(lambda app: ScorecardScreen(app.ids[2]))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_review(snap_compare, app, size):
-    run_before = pushing(lambda app: ReviewScreen(app.session_ids[2]))
+    run_before = pushing(lambda app: ReviewScreen(app.ids[2]))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
@@ -115,18 +120,11 @@ def test_progress(snap_compare, app, size):
 
 @pytest.fixture
 def practice_app(tmp_path, monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "VOICEMOCK_LLM_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    ids = fill_practice(tmp_path / "data", monkeypatch)
-    app = VoicemockApp(Settings(data_dir=tmp_path / "data"))
-    app.practice_ids = ids  # type: ignore[attr-defined]
-    return app
+    return filled_app(tmp_path, monkeypatch, fill_practice)
 
 
 def test_comparison(snap_compare, practice_app):
-    run_before = pushing(
-        lambda app: ComparisonScreen(app.practice_ids["first"], app.practice_ids["again"])
-    )
+    run_before = pushing(lambda app: ComparisonScreen(app.ids["first"], app.ids["again"]))
     assert snap_compare(practice_app, terminal_size=(80, 24), run_before=run_before)
 
 
