@@ -45,7 +45,14 @@ TRAPS = (
     "correct",
     "vague-reasons",
     "story",
+    "hedged",
+    "noisy",
+    "self-corrected",
+    "reported-belief",
 )
+"""Trap labels a set may give an answer. ``hedged``: correct but unsure in tone;
+``noisy``: right content under heavy transcription errors; ``self-corrected``: a myth voiced
+and corrected by the speaker; ``reported-belief``: a myth named as someone else's belief."""
 
 
 @dataclass(frozen=True)
