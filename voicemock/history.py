@@ -30,7 +30,8 @@ def session_question(session: dict[str, Any], question_id: str) -> Question:
                 f"session {session['id']}: question '{question_id}' is no longer in the "
                 "bank, so it cannot be re-scored"
             ) from None
-        return infer_question(text, session["round"], bank.questions, question_id)
+        meaning = resources.scorer().meaning
+        return infer_question(text, session["round"], bank.questions, question_id, meaning)
 
 
 def _exchanges(session: dict[str, Any]) -> list[tuple[Question, list[str]]]:

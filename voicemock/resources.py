@@ -43,10 +43,52 @@ def knowledge() -> Knowledge:
     return load_knowledge(prompts_dir() / "knowledge.toml")
 
 
-@lru_cache(maxsize=1)
-def scorer() -> Scorer:
-    """The offline judge: the rubric plus the reference knowledge (wrong claims)."""
-    return Scorer(rubric(), knowledge())
+def judge_terms() -> tuple[str, ...]:
+    """Every term the judge knows how to spell: the recogniser's vocabulary, the judge's
+    own list, the rubric's lexicons and the bank's phrases (those without wildcards)."""
+    import tomllib
+
+    data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
+    terms = [*data["terms"], *data.get("judge_terms", ())]
+    terms += [t for words in rubric().lexicons.values() for t in words]
+    terms += [p for q in bank().questions for c in q.concepts for p in c.phrases]
+    return tuple(dict.fromkeys(t for t in terms if "*" not in t))
+
+
+def rules_digest() -> str:
+    """A digest of the judge's data (rubric, knowledge, bank, vocabulary): a scorecard made
+    under other rules carries another rubric version, so ``rescore`` knows."""
+    import hashlib
+
+    root = prompts_dir()
+    digest = hashlib.sha256()
+    files = [root / "rubrics.toml", root / "knowledge.toml", root / "vocabulary.toml"]
+    for path in [*files, *sorted((root / "questions").glob("*.toml"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+@lru_cache(maxsize=4)
+def scorer(model: str | None = None) -> Scorer:
+    """The offline judge: the rubric, the reference knowledge (wrong claims) and the meaning
+    model (``model``, else ``VOICEMOCK_JUDGE_MODEL``, else the default; ``off`` for none)."""
+    from voicemock import meaning
+    from voicemock.core.reading import STOPWORDS
+
+    name = model or meaning.chosen_model()
+    reader = None
+    notice = ""
+    if name != "off":
+        spec = meaning.MODELS[name]
+        try:
+            meaning.model_files(spec)
+        except meaning.ModelMissing as exc:
+            notice = f"read by phrases only: {exc}"
+        else:
+            reader = meaning.Reader(meaning.SentenceModel(spec), judge_terms(), STOPWORDS)
+    return Scorer(
+        rubric(), knowledge(), reader, version=f"{rubric().version}+{rules_digest()}", notice=notice
+    )
 
 
 @lru_cache(maxsize=1)

@@ -159,7 +159,8 @@ def _pick_questions(
 
     bank = resources.bank()
     if question_text:
-        return [infer_question(question_text, round_id, bank.questions)]
+        meaning = resources.scorer().meaning
+        return [infer_question(question_text, round_id, bank.questions, meaning=meaning)]
     if question_id:
         try:
             question = bank.get(question_id)

@@ -35,6 +35,47 @@ _NEGATION = re.compile(
     r"it s tempting|(?:we|they|i) (?:used to )?(?:assumed|thought|believed)|"
     r"used to (?:think|assume|believe)|assum(?:e|ed|ing) that|contrary to)(?![a-z0-9])"
 )
+# A belief reported as somebody else's ("a lot of teams assume...", "customers often think...",
+# "the usual myth is..."): what follows is what they believe, not what the candidate claims.
+_REPORTED = re.compile(
+    r"(?<![a-z0-9])(?:(?:a lot of|lots of|plenty of|many|some|most|other|a few) (?:\w+ ){0,2}"
+    r"|(?:people|teams|folks|customers|developers|engineers|others|everyone|everybody|"
+    r"somebody|someone|they|he|she|the team|the customer|sales|leadership|management) "
+    r"(?:\w+ ){0,2})(?:assume[sd]?|think|thinks|thought|believe[sd]?|expect(?:s|ed)?|"
+    r"say|says|said|claim(?:s|ed)?|insist(?:s|ed)?|figure[sd]?|tell you|told me|argue[sd]?)"
+    r"(?![a-z0-9])|(?<![a-z0-9])(?:you d|you would|one would|you might|you may|you could) "
+    r"(?:\w+ )?(?:think|assume|expect|believe)(?![a-z0-9])|(?<![a-z0-9])(?:the|a|one|this|that)"
+    r" (?:\w+ )?(?:myth|misconception|misunderstanding|trap|fallacy|assumption)(?![a-z0-9])"
+)
+# A speaker correcting themselves: "ordering is global, no, actually, only per partition".
+_REPAIR = re.compile(
+    r"^(?:(?:um|uh|er|oh|so|well|and|but|or)\s)*(?:no|nope|wait|sorry|actually|correction|"
+    r"scratch that|i mean|let me correct|let me rephrase|rather|not quite|that s (?:not right|"
+    r"wrong|not true)|strike that|i take that back|hold on|that s a myth|that is a myth|"
+    r"which is (?:wrong|false|not true|a myth))(?![a-z0-9])"
+)
+
+
+_LATER_REPAIR = re.compile(
+    r"(?<![a-z0-9])(?:no actually|no wait|wait no|sorry no|no sorry|actually no|scratch that|"
+    r"that s wrong|that is wrong|that s not right|that s not true|that s a myth|i take that back|"
+    r"let me correct)(?![a-z0-9])"
+)
+
+
+def repairs(clause: str) -> bool:
+    """Whether a clause (normalised) opens by taking back what was just said."""
+    return bool(_REPAIR.match(clause.strip()))
+
+
+def repaired_later(text: str) -> bool:
+    """Whether normalised text, said after a claim, takes it back anywhere in it."""
+    return bool(_LATER_REPAIR.search(text))
+
+
+def reported(text: str) -> bool:
+    """Whether normalised text reports a belief as somebody else's, or names it a myth."""
+    return bool(_REPORTED.search(text))
 
 
 @dataclass(frozen=True)
@@ -126,7 +167,14 @@ class ClaimChecker:
         for item in candidates:
             if item.unless.search(norm):
                 continue
-            for clause in parts:
+            for at, clause in enumerate(parts):
+                # The last word stands: a claim taken back later in the sentence is not made,
+                # and one reported as somebody's belief is not the candidate's.
+                later = parts[at + 1 :]
+                if any(repairs(c) for c in later) or repaired_later(" ".join(later)):
+                    continue
+                if reported(" ".join(parts[: at + 1])):
+                    continue
                 spans: list[tuple[int, int]] = []
                 for group in item.match:
                     hits = group.spans(clause)

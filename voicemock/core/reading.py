@@ -13,6 +13,7 @@ from voicemock.core.bank import Question
 from voicemock.core.text import PhraseSet, find_phrases, normalize
 
 _DIGIT = re.compile(r"\d")
+_JOINS = re.compile(r"(?<![a-z0-9])(?:and|or|plus|also|as well as)(?![a-z0-9])")
 # "so" links a cause to its consequence mid-sentence; at the start it is only a filler.
 _CONSEQUENCE = re.compile(r"(?<=[a-z0-9]) so (?!much|many|far|on|forth)")
 
@@ -133,6 +134,8 @@ def reason_split(norm: str, reasoning: PhraseSet) -> tuple[str, str] | None:
         [*reasoning.spans(norm), *(m.span() for m in _CONSEQUENCE.finditer(norm))],
     )
     for start, end in spans:
+        if start == 0 and norm.startswith("so "):
+            continue  # "So we'd use..." opens the sentence: a filler, not a consequence
         after = " ".join(norm[end:].split()[:14])
         # A marker can carry the substance itself ("the cost is latency", "slower").
         marker = norm[start:end]
@@ -156,7 +159,13 @@ def list_like(raw: str, norm: str, terms: PhraseSet) -> bool:
     term_letters = sum(1 for ch, c in zip(norm, covered, strict=True) if c and ch != " ")
     words = len(norm.split())
     commas = raw.count(",")
-    return (letters > 0 and term_letters / letters >= 0.6) or (commas >= 2 and commas * 3 >= words)
+    if (letters > 0 and term_letters / letters >= 0.6) or (commas >= 2 and commas * 3 >= words):
+        return True
+    # Spoken lists are strung on "and" as often as on commas: three or more terms, each
+    # joined to the next, is an enumeration.
+    named = len(set(terms.found(norm)))
+    joins = commas + len(_JOINS.findall(norm))
+    return named >= 3 and joins >= named - 1
 
 
 def raw_head(raw: str, head_norm: str) -> str:

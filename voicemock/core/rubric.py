@@ -49,6 +49,13 @@ class Dimension:
     missing_hint: str = ""
     applies_when: tuple[str, ...] = ()
     """Phrases of a question that call for this dimension; empty means every question."""
+    weight: float = 1.0
+    """How much the dimension counts in the overall score; 2 marks what the round is about
+    (its core: a hire needs a three there)."""
+
+    @property
+    def core(self) -> bool:
+        return self.weight > 1
 
 
 @dataclass(frozen=True)
@@ -61,11 +68,61 @@ class RoundSpec:
 
 
 @dataclass(frozen=True)
+class JudgeOptions:
+    """The judge's thresholds, each a named field of ``[judge]`` in ``prompts/rubrics.toml``.
+
+    Similarities are cosine similarities of the meaning model (0 to 1 in practice)."""
+
+    named_credit: float = 0.3
+    """Credit for a concept or term named in a sentence that does not explain it."""
+    list_credit: float = 0.1
+    """Credit for a concept or term that only appears inside a list of terms."""
+    named_points_cap: float = 1.0
+    """Most points a lexicon dimension gives for terms named but never explained."""
+    off_topic: float = 0.3
+    """Below this relevance (0 to 1) an answer did not answer the question."""
+    concept_meaning: float = 0.55
+    """Similarity from which a sentence is about a concept its phrases did not name."""
+    concept_meaning_sure: float = 0.65
+    """Similarity from which that reading is sure; between the two it is marked uncertain."""
+    topic_meaning: float = 0.35
+    """Similarity to the question from which a sentence counts as on its topic."""
+    hedge_cost: int = 1
+    """Most points hedging takes off decisiveness when the answer decides."""
+    concepts_for_full_depth: float = 0.7
+    """Share of the question's concept weight, explained, for full technical depth."""
+    concepts_for_three: float = 0.45
+    """Share explained for a three on technical depth."""
+    concepts_for_two: float = 0.2
+    """Share explained for a two."""
+    mechanisms_for_full_depth: float = 4
+    """Sentences explaining a mechanism (on topic, reasoned, concrete) for full depth."""
+    mechanisms_for_three: float = 2
+    """Such sentences for a three on technical depth."""
+    depth_without_tradeoff: float = 3
+    """Most technical depth an answer that names no cost or trade-off can get."""
+    strong_hire_overall: float = 3.5
+    """Weighted overall from which a round with every dimension at three or more is a strong
+    hire."""
+    hire_overall: float = 2.75
+    """Weighted overall from which a round whose core dimensions are at three is a hire."""
+    hire_allows_one_weak_at: float = 2.8
+    """Weighted overall from which one secondary dimension at one does not block a hire."""
+    no_hire_floor: float = 2.0
+    """Below this weighted overall, with a core dimension at one, the verdict is strong no
+    hire."""
+
+
+JUDGE_KEYS = frozenset(JudgeOptions.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class Rubric:
     version: str
     rounds: tuple[RoundSpec, ...]
     lexicons: Mapping[str, tuple[str, ...]]
     markers: Mapping[str, tuple[str, ...]]
+    judge: JudgeOptions = JudgeOptions()
 
     def round(self, round_id: str) -> RoundSpec:
         for spec in self.rounds:
@@ -85,7 +142,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 
 def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
-    unknown = set(data) - {"version", "lexicons", "markers", "round"}
+    unknown = set(data) - {"version", "lexicons", "markers", "round", "judge"}
     if unknown:
         raise BankError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     lexicons = {
@@ -115,6 +172,7 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
                 "levels",
                 "missing_hint",
                 "applies_when",
+                "weight",
             }
             if extra:
                 raise BankError(f"{dwhere}: unknown key(s) {', '.join(sorted(extra))}")
@@ -137,6 +195,7 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
                     applies_when=_strings(d["applies_when"], f"{dwhere} applies_when")
                     if "applies_when" in d
                     else (),
+                    weight=_weight(d.get("weight", 1.0), dwhere),
                 )
             )
         if not dims:
@@ -156,7 +215,29 @@ def parse_rubric(data: Mapping[str, Any], where: str = "rubrics") -> Rubric:
         rounds=tuple(rounds),
         lexicons=lexicons,
         markers=markers,
+        judge=parse_judge(data.get("judge", {}), f"{where} judge"),
     )
+
+
+def _weight(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 5:
+        raise BankError(f"{where}: weight must be a number above 0 and at most 5")
+    return float(value)
+
+
+def parse_judge(data: Mapping[str, Any], where: str) -> JudgeOptions:
+    """``[judge]``: known keys only, each a number (``hedge_cost`` a whole one)."""
+    unknown = set(data) - JUDGE_KEYS
+    if unknown:
+        raise BankError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BankError(f"{where}.{key}: must be a number")
+        if not 0 <= value <= 10:
+            raise BankError(f"{where}.{key}: must be between 0 and 10")
+        values[key] = int(value) if key == "hedge_cost" else float(value)
+    return JudgeOptions(**values)
 
 
 def load_rubric(path: Path) -> Rubric:

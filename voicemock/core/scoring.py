@@ -19,19 +19,16 @@ from typing import Any
 
 from voicemock.core import reading
 from voicemock.core.bank import Concept, Question
-from voicemock.core.claims import ClaimChecker, WrongClaim
+from voicemock.core.claims import ClaimChecker, WrongClaim, repairs
 from voicemock.core.coaching import Coaching
 from voicemock.core.delivery import Delivery, advice, combine
 from voicemock.core.injection import InjectionDetector
+from voicemock.core.judge.meaning import Meaning
 from voicemock.core.knowledge import Knowledge
-from voicemock.core.rubric import Dimension, RoundSpec, Rubric
+from voicemock.core.rubric import Dimension, JudgeOptions, RoundSpec, Rubric
 from voicemock.core.text import PhraseSet, find_phrases, normalize, shorten, split_sentences
 
 EXPLAINED, NAMED, MISSING = "explained", "named", "missing"
-_CREDIT = {EXPLAINED: 1.0, NAMED: 0.3, MISSING: 0.0}
-_LIST_CREDIT = 0.1  # a concept that only appears inside a buzzword list
-OFF_TOPIC = 0.3
-"""Below this relevance (see :func:`reading.relevance`) an answer did not answer the question."""
 
 VERDICTS = ("strong no hire", "no hire", "hire", "strong hire")
 CAP_VERDICT = "no hire"
@@ -48,11 +45,14 @@ class Sentence:
     """Ids of the misconceptions the sentence asserts."""
     reason: str = ""
     """The normalised part that gives the reason, from its marker on."""
+    retracted: bool = False
+    """Taken back by the speaker in the next sentence ("No, actually, ...")."""
 
     @property
     def counts(self) -> bool:
-        """Evidence for the answer: neither addressed to the grader nor a wrong claim."""
-        return not self.to_scorer and not self.wrong
+        """Evidence for the answer: neither addressed to the grader, a wrong claim, nor
+        something the speaker took back."""
+        return not self.to_scorer and not self.wrong and not self.retracted
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class ConceptCoverage:
     status: str
     credit: float
     evidence: str = ""
+    by_meaning: float | None = None
+    """Set when the meaning model, not a phrase, found it: the similarity."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class DimensionScore:
     offline_score: int | None = None
     """Set when an LLM scored the dimension: both judgements, before the cross-check."""
     disputed: bool = False
+    uncertain: tuple[str, ...] = ()
+    """Why the judge is unsure of this score: its signals disagree (many concepts named,
+    none explained; a meaning match near its threshold)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -86,6 +91,8 @@ class DimensionScore:
         }
         if self.flags:
             out["flags"] = list(self.flags)
+        if self.uncertain:
+            out["uncertain"] = list(self.uncertain)
         if self.llm_score is not None:
             out |= {
                 "llm_score": self.llm_score,
@@ -108,6 +115,7 @@ class DimensionScore:
             llm_score=None if llm is None else int(llm),
             offline_score=None if llm is None else int(data["offline_score"]),
             disputed=bool(data.get("disputed", False)),
+            uncertain=tuple(data.get("uncertain", ())),
         )
 
 
@@ -210,10 +218,16 @@ class Analysis:
     wrong_claims: tuple[WrongClaim, ...] = field(default=())
     relevance: float = 1.0
     """How much of what the question asks the answers touch (0 to 1)."""
+    off_topic_below: float = 0.3
+    uncertain: tuple[str, ...] = field(default=())
+    """Why the reading of this answer is unsure (signals that disagree)."""
+    mechanisms: tuple[str, ...] = field(default=())
+    """Sentences that explain how something works here: on topic, with a real reason, not a
+    list, and concrete (a number or a domain term)."""
 
     @property
     def off_topic(self) -> bool:
-        return self.relevance < OFF_TOPIC
+        return self.relevance < self.off_topic_below
 
     @property
     def coverage_ratio(self) -> float:
@@ -247,22 +261,56 @@ def capped(recommendation: str, caps: Sequence[str]) -> str:
     return recommendation
 
 
-def verdict(scores: Sequence[int], overall: float) -> str:
-    """The committee's rule: the weakest dimension gates; the average only refines."""
+def verdict(
+    scores: Sequence[int],
+    overall: float,
+    core: Sequence[int] = (),
+    options: JudgeOptions | None = None,
+) -> str:
+    """The committee's rule: what the round is about (its core dimensions) must be solid,
+    the weighted overall decides the band, and a dimension at one blocks a hire unless the
+    rest is strong; a strong hire needs every dimension at three or more."""
+    opts = options or JudgeOptions()
     weakest = min(scores)
-    if weakest <= 1:
-        return VERDICTS[0] if overall < 2.0 else VERDICTS[1]
-    if weakest == 2:
-        return VERDICTS[2] if overall >= 3.0 else VERDICTS[1]
-    return VERDICTS[3] if overall >= 3.5 else VERDICTS[2]
+    ones = sum(s <= 1 for s in scores)
+    if weakest >= 3 and overall >= opts.strong_hire_overall:
+        return VERDICTS[3]
+    if core:
+        # A round with a core: the core must be solid; one secondary dimension at one does
+        # not block a hire when the rest is strong.
+        core_low = min(core)
+        allowed = 1 if overall >= opts.hire_allows_one_weak_at and len(scores) > 2 else 0
+        hire = core_low >= 3 and ones <= allowed
+    else:
+        # No core: every dimension gates, as the weakest link.
+        core_low = weakest
+        hire = weakest >= 2 and (weakest >= 3 or overall >= 3.0)
+    if hire and overall >= opts.hire_overall:
+        return VERDICTS[2]
+    if overall >= opts.no_hire_floor or core_low >= 2:
+        return VERDICTS[1]
+    return VERDICTS[0]
 
 
 class Scorer:
     """Scores answers against a rubric. Pure and fast: no model, no network."""
 
-    def __init__(self, rubric: Rubric, knowledge: Knowledge | None = None) -> None:
+    def __init__(
+        self,
+        rubric: Rubric,
+        knowledge: Knowledge | None = None,
+        meaning: Meaning | None = None,
+        *,
+        version: str = "",
+        notice: str = "",
+    ) -> None:
         self.rubric = rubric
+        self.version = version or rubric.version
+        self.notice = notice
+        """Said on every scorecard when the judge reads less than it should (no model)."""
         self.knowledge = knowledge
+        self.meaning = meaning
+        self.options = rubric.judge
         self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
         self._all_terms = PhraseSet(
@@ -273,10 +321,12 @@ class Scorer:
 
     # -- sentence level -------------------------------------------------------------
     def _sentence(self, text: str, to_scorer: bool) -> Sentence:
-        norm = normalize(text)
+        # Mis-recognised jargon is read as the term it stands for; the quote stays as said.
+        heard = self.meaning.canonical(text) if self.meaning is not None else text
+        norm = normalize(heard)
         wrong: tuple[str, ...] = ()
         if self._claims is not None and not to_scorer:
-            wrong = tuple(m.id for m in self._claims.check(text))
+            wrong = tuple(m.id for m in self._claims.check(heard))
         split = reading.reason_split(norm, self._markers["reasoning"])
         if split is None:
             lists = reading.list_like(text, norm, self._all_terms)
@@ -301,28 +351,73 @@ class Scorer:
         out: list[Sentence] = []
         for answer in answers:
             parts = split_sentences(answer)
-            for text, injected in zip(parts, self._injection.flags(parts), strict=True):
-                out.append(self._sentence(text, injected))
+            read = [
+                self._sentence(text, injected)
+                for text, injected in zip(parts, self._injection.flags(parts), strict=True)
+            ]
+            # The last word stands: a claim the next sentence takes back was not made.
+            for i, sentence in enumerate(read[:-1]):
+                if sentence.wrong and repairs(read[i + 1].norm):
+                    read[i] = replace(sentence, wrong=(), retracted=True)
+            out += read
         return tuple(out)
 
+    def _references(self, question: Question) -> dict[str, list[str]]:
+        """What each concept is about, in words: its name, hint and the strong points it is in."""
+        refs: dict[str, list[str]] = {}
+        for concept in question.concepts:
+            texts = [concept.name, concept.follow_up]
+            if concept.hint:
+                texts.append(concept.hint)
+            texts += [p.text for p in question.strong_points if concept.id in p.concepts]
+            refs[concept.id] = texts
+        return refs
+
+    def _by_meaning(
+        self, question: Question, texts: Sequence[str]
+    ) -> tuple[dict[str, list[float]], list[float]]:
+        """Per concept, each text's best similarity to it; and each text's to the question."""
+        if self.meaning is None or not texts:
+            return {}, []
+        refs = self._references(question)
+        flat = [t for group in refs.values() for t in group] + [question.text]
+        rows = self.meaning.similarity(texts, flat)
+        out: dict[str, list[float]] = {}
+        at = 0
+        for cid, group in refs.items():
+            out[cid] = [max(row[at : at + len(group)]) for row in rows]
+            at += len(group)
+        return out, [row[-1] for row in rows]
+
     def analyse(self, question: Question, answers: Sequence[str]) -> Analysis:
+        opts = self.options
         sentences = self.sentences(answers)
         counted = [s for s in sentences if s.counts]
+        concept_sims, question_sims = self._by_meaning(question, [s.text for s in counted])
         coverage = []
+        uncertain: list[str] = []
         for concept in question.concepts:
-            status, credit, evidence = MISSING, 0.0, ""
-            for sentence in counted:
-                if not find_phrases(sentence.norm, concept.phrases):
+            status, credit, evidence, meant = MISSING, 0.0, "", None
+            sims = concept_sims.get(concept.id, [0.0] * len(counted))
+            for sentence, sim in zip(counted, sims, strict=False):
+                named = bool(find_phrases(sentence.norm, concept.phrases))
+                if not named and sim < opts.concept_meaning:
                     continue
-                if sentence.reasoning and (
-                    not sentence.list_like or find_phrases(sentence.reason, concept.phrases)
-                ):
+                explains = sentence.reasoning and (
+                    not sentence.list_like
+                    or (named and bool(find_phrases(sentence.reason, concept.phrases)))
+                )
+                if explains and (named or sim >= opts.concept_meaning_sure):
                     status, credit, evidence = EXPLAINED, 1.0, sentence.text
+                    meant = None if named else sim
                     break
-                value = _LIST_CREDIT if sentence.list_like else _CREDIT[NAMED]
+                value = opts.list_credit if sentence.list_like else opts.named_credit
                 if value > credit:
                     status, credit, evidence = NAMED, value, sentence.text
-            coverage.append(ConceptCoverage(concept, status, credit, evidence))
+                    meant = None if named else sim
+            if meant is not None and meant < opts.concept_meaning_sure:
+                uncertain.append(f"{concept.name}: found by meaning only, near the threshold")
+            coverage.append(ConceptCoverage(concept, status, credit, evidence, meant))
         ignored = tuple(s.text for s in sentences if s.to_scorer)
         tradeoffs = tuple(
             s.text
@@ -337,6 +432,31 @@ class Scorer:
                     item = self.knowledge.misconception(mid)
                     wrong.append(WrongClaim(item, s.text, item.topic in central))
         relevance = reading.relevance(question, [s.norm for s in counted])
+        if question_sims:
+            # On topic by meaning: the share of sentences about what the question asks.
+            on_topic = sum(
+                max(q, max((c[i] for c in concept_sims.values()), default=0.0))
+                >= opts.topic_meaning
+                for i, q in enumerate(question_sims)
+            )
+            relevance = max(relevance, on_topic / len(question_sims))
+        concept_phrases = PhraseSet(p for c in question.concepts for p in c.phrases)
+        mechanisms = tuple(
+            s.text
+            for i, s in enumerate(counted)
+            if s.reasoning
+            and not s.list_like
+            and (
+                reading.measured(s.reason)
+                or self._all_terms.any(s.norm)
+                or concept_phrases.any(s.norm)
+            )
+            and (
+                not question_sims
+                or question_sims[i] >= opts.topic_meaning
+                or any(c[i] >= opts.concept_meaning for c in concept_sims.values())
+            )
+        )
         return Analysis(
             question,
             sentences,
@@ -345,6 +465,9 @@ class Scorer:
             tradeoffs,
             tuple(wrong),
             relevance,
+            opts.off_topic,
+            tuple(uncertain),
+            mechanisms,
         )
 
     # -- dimensions -----------------------------------------------------------------
@@ -355,18 +478,26 @@ class Scorer:
         return [s.text for s in sentences if self._markers[marker].any(s.norm)]
 
     def _concepts(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
+        opts = self.options
         ratio = a.coverage_ratio
         tradeoffs = a.tradeoffs
-        if ratio >= 0.7 and len(tradeoffs) >= 2:
+        if ratio >= opts.concepts_for_full_depth and len(tradeoffs) >= 2:
             score = 4
-        elif ratio >= 0.45:
+        elif ratio >= opts.concepts_for_three:
             score = 3
-        elif ratio >= 0.2:
+        elif ratio >= opts.concepts_for_two:
             score = 2
         else:
             score = 1
+        # The bank's concepts are one way to be deep; a plain answer that explains how the
+        # thing works in this situation, with its own words, numbers and terms, is another.
+        mechanisms = len(a.mechanisms)
+        if mechanisms >= opts.mechanisms_for_full_depth and len(tradeoffs) >= 2:
+            score = max(score, 4)
+        elif mechanisms >= opts.mechanisms_for_three:
+            score = max(score, 3)
         if not tradeoffs:
-            score = min(score, 2)
+            score = min(score, int(opts.depth_without_tradeoff))
         evidence = [c.evidence for c in a.coverage if c.status == EXPLAINED]
         evidence += [s for s in tradeoffs if s not in evidence]
         missing = [
@@ -393,12 +524,15 @@ class Scorer:
                 if term in explained:
                     value = 1.0
                 else:
-                    value = _LIST_CREDIT if s.list_like else _CREDIT[NAMED]
+                    value = self.options.list_credit if s.list_like else self.options.named_credit
                 if value > credit.get(term, 0.0):
                     credit[term] = value
                 if value == 1.0 and s.text not in evidence:
                     evidence.append(s.text)
-        points = sum(credit.values())
+        # Naming terms without saying what they do earns little, however many are named.
+        explained_points = sum(v for v in credit.values() if v >= 1.0)
+        named_points = sum(v for v in credit.values() if v < 1.0)
+        points = explained_points + min(named_points, self.options.named_points_cap)
         score = 1 + sum(points >= level for level in dim.levels)
         missing = (dim.missing_hint,) if score < 4 and dim.missing_hint else ()
         return DimensionScore(dim.id, dim.title, score, tuple(evidence), missing)
@@ -463,11 +597,12 @@ class Scorer:
         strong = self._count(counted, "strong_commit")
         hedges = self._count(counted, "hedge")
         options = self._count(counted, "options")
-        if commits + strong == 0:
-            score = 1 if hedges + options >= 2 else 2
+        decided = commits + strong
+        if decided == 0:
+            score = 1 if options >= 2 else 2
         else:
-            ratio = (commits + strong) / (commits + strong + hedges + options)
-            if ratio >= 0.7 and commits + strong >= 2:
+            ratio = decided / (decided + options)
+            if ratio >= 0.7 and decided >= 2:
                 score = 4
             elif ratio >= 0.5:
                 score = 3
@@ -475,6 +610,9 @@ class Scorer:
                 score = 2
             if options >= 2 and not strong:
                 score = min(score, 2)  # a menu of options is the "too consultative" no-hire
+        # Hedging is delivery: an unsure tone costs at most hedge_cost, never the decision.
+        if hedges >= max(2, decided):
+            score = max(1, score - self.options.hedge_cost)
         evidence = (
             self._with(counted, "strong_commit")
             + self._with(counted, "commit")
@@ -543,8 +681,30 @@ class Scorer:
             score = self._METHODS[dim.method](self, dim, analysis, spec)
             if analysis.off_topic and score.score > 2:
                 score = replace(score, score=2)
+            doubts = self._doubts(dim, analysis)
+            if doubts:
+                score = replace(score, uncertain=doubts)
             out.append(score)
         return out
+
+    def _doubts(self, dim: Dimension, a: Analysis) -> tuple[str, ...]:
+        """Where the judge's signals disagree on a dimension, the reasons to doubt its score."""
+        out: list[str] = []
+        if abs(a.relevance - a.off_topic_below) < 0.1 and any(s.counts for s in a.sentences):
+            out.append("on topic or not is a close call")
+        if dim.method == "concepts":
+            named = [c for c in a.coverage if c.status == NAMED]
+            explained = [c for c in a.coverage if c.status == EXPLAINED]
+            if len(named) >= 3 and not explained:
+                out.append(f"{len(named)} concepts named, none explained")
+            out += a.uncertain
+        elif dim.method == "lexicon":
+            terms = self._lexicons[dim.lexicon]
+            found = {t for s in a.counted for t in terms.found(s.norm)}
+            reasoned = {t for s in a.counted if s.reasoning for t in terms.found(s.reason)}
+            if len(found) >= 4 and not reasoned:
+                out.append(f"{len(found)} terms named, none explained")
+        return tuple(out)
 
     # -- rounds ---------------------------------------------------------------------
     def score_round(
@@ -558,7 +718,7 @@ class Scorer:
         per_question: list[dict[str, DimensionScore]] = []
         missing_concepts: list[str] = []
         hints: list[str] = []
-        notes: list[str] = []
+        notes: list[str] = [self.notice] if self.notice else []
         caps: list[str] = []
         incorrect: list[WrongClaim] = []
         for question, answers in exchanges:
@@ -593,16 +753,21 @@ class Scorer:
             not_scored = []
         if not_scored:
             notes.append(f"not scored, the question did not call for it: {', '.join(not_scored)}")
-        overall = round(sum(d.score for d in dims) / len(dims), 2)
+        weights = {d.id: d.weight for d in spec.dimensions}
+        total = sum(weights.get(d.id, 1.0) for d in dims)
+        overall = round(sum(d.score * weights.get(d.id, 1.0) for d in dims) / total, 2)
+        core = [d.score for d in dims if weights.get(d.id, 1.0) > 1]
         caps = list(dict.fromkeys(caps))
         return Scorecard(
             round=round_id,
             overall=overall,
-            recommendation=capped(verdict([d.score for d in dims], overall), caps),
+            recommendation=capped(
+                verdict([d.score for d in dims], overall, core, self.options), caps
+            ),
             dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys(missing_concepts)),
             hints=tuple(dict.fromkeys(hints)),
-            rubric_version=self.rubric.version,
+            rubric_version=self.version,
             brain=brain,
             notes=tuple(dict.fromkeys(notes)),
             incorrect=_unique_claims(incorrect),
@@ -638,7 +803,10 @@ def _merge(scores: Sequence[DimensionScore]) -> DimensionScore:
     mean = sum(s.score for s in scores) / len(scores)
     evidence = tuple(dict.fromkeys(e for s in scores for e in s.evidence))[:4]
     missing = tuple(dict.fromkeys(m for s in scores for m in s.missing))
-    return DimensionScore(first.id, first.title, int(mean + 0.5), evidence, missing)
+    uncertain = tuple(dict.fromkeys(u for s in scores for u in s.uncertain))
+    return DimensionScore(
+        first.id, first.title, int(mean + 0.5), evidence, missing, uncertain=uncertain
+    )
 
 
 def _hints(question: Question, analysis: Analysis) -> list[str]:
@@ -665,7 +833,11 @@ def _specific(phrase: str) -> bool:
 
 
 def infer_question(
-    text: str, round_id: str, candidates: Sequence[Question], question_id: str = "custom"
+    text: str,
+    round_id: str,
+    candidates: Sequence[Question],
+    question_id: str = "custom",
+    meaning: Meaning | None = None,
 ) -> Question:
     """A question written by the user: probe the concepts of *its round* its words point at.
 
@@ -677,6 +849,8 @@ def infer_question(
     probed on the basics.
     """
     pool = [q for q in candidates if q.round == round_id]
+    if meaning is not None and pool:
+        return _infer_by_meaning(text, round_id, candidates, question_id, meaning)
     norm = normalize(text)
     words = _terms(text)
     chosen: dict[str, Concept] = {}
@@ -715,4 +889,48 @@ def infer_question(
         round=round_id,
         text=" ".join(text.split()),
         concepts=tuple(chosen.values()),
+    )
+
+
+SAME_QUESTION = 0.75
+"""Similarity from which a question of the user's is the bank's question in other words."""
+CONCEPT_FOR_QUESTION = 0.3
+"""Similarity from which a concept of the round is one the user's question asks about."""
+OTHER_ROUND = 0.08
+"""How much closer a concept of another round must be to be chosen over the round's own."""
+
+
+def _infer_by_meaning(
+    text: str,
+    round_id: str,
+    candidates: Sequence[Question],
+    question_id: str,
+    meaning: Meaning,
+) -> Question:
+    """:func:`infer_question` by meaning: the round's question when it is the same one in other
+    words; else the concepts closest to what the question asks (three to five), the round's
+    own first: a technical question about durability finds the concept wherever it is."""
+    own = [q for q in candidates if q.round == round_id]
+    [to_questions] = meaning.similarity([text], [q.text for q in own])
+    best = max(range(len(own)), key=lambda i: to_questions[i])
+    pool = sorted(candidates, key=lambda q: q.round != round_id)
+    if to_questions[best] >= SAME_QUESTION:
+        concepts = own[best].concepts
+    else:
+        unique: dict[str, tuple[Concept, bool]] = {}
+        for question in pool:
+            for concept in question.concepts:
+                unique.setdefault(concept.id, (concept, question.round == round_id))
+        items = [c for c, _ in unique.values()]
+        refs = [f"{c.name}. {c.hint}".strip() for c in items]
+        [raw] = meaning.similarity([text], refs)
+        sims = [
+            sim - (0.0 if mine else OTHER_ROUND)
+            for sim, (_, mine) in zip(raw, unique.values(), strict=True)
+        ]
+        ranked = sorted(zip(sims, range(len(items)), strict=True), reverse=True)
+        picked = [items[i] for sim, i in ranked[:5] if sim >= CONCEPT_FOR_QUESTION]
+        concepts = tuple(picked if len(picked) >= 3 else [items[i] for _, i in ranked[:3]])
+    return Question(
+        id=question_id, round=round_id, text=" ".join(text.split()), concepts=tuple(concepts)
     )
