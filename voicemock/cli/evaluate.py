@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,22 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
         f"({data['pairs_agreed']}/{data['pairs']} pairs; ties count as misses)"
     )
     echo(f"  verdict band accuracy       {_pct(data['verdict_band_accuracy'])}")
+    passed, of_pass = data["expected_pass_passed"]
+    failed, of_fail = data["expected_fail_failed"]
+    echo(
+        f"  expected pass → hire        {passed}/{of_pass} "
+        f"({_pct(passed / of_pass if of_pass else None).strip()}); expected fail → no hire "
+        f"{failed}/{of_fail} ({_pct(failed / of_fail if of_fail else None).strip()})"
+    )
+    alone, ranked = data["best_answer_alone_on_top"]
+    echo(f"  best answer alone on top    {alone}/{ranked} cases")
+    marks, all_marks = data["uncertain_marks"]["on_out_of_band_answers"]
+    out_dims, dims = data["uncertain_marks"]["dimensions_on_out_of_band_answers"]
+    echo(
+        f"  uncertain marks             {all_marks}, {marks} on out-of-band answers "
+        f"({_pct(marks / all_marks if all_marks else None).strip()}; all dimensions: "
+        f"{_pct(out_dims / dims if dims else None).strip()})"
+    )
     wrong = data["wrong_claims"]
     echo(
         f"  wrong-claim catches         {wrong['caught']}/{wrong['answers_with_wrong_claims']} "
@@ -40,6 +57,12 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
         echo(f"  answers judged by           {by}")
     if usage:
         echo(f"  usage                       {usage}")
+    if data["rounds"]:
+        rounds = ", ".join(
+            f"{name} {_pct(row['pairwise_agreement']).strip()}"
+            for name, row in data["rounds"].items()
+        )
+        echo(f"  pairwise by round           {rounds}")
     if data["traps"]:
         echo("")
         echo(f"  {'trap':<18}{'answers':>8}{'in band':>10}{'pairs':>7}{'agreed':>10}", bold=True)
@@ -62,8 +85,16 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
             )
 
 
+DEFAULT_SETS = (
+    ("dev", Path("tests/data/judge-set.toml")),
+    ("test", Path("tests/data/judge-test.toml")),
+)
+"""The labelled sets of a source checkout: the one the judge is tuned on, and the frozen
+test split it never is."""
+
+
 @click.command(name="eval")
-@click.argument("labelled_set", type=click.Path(path_type=Path), metavar="FILE")
+@click.argument("labelled_sets", nargs=-1, type=click.Path(path_type=Path), metavar="[FILE]...")
 @click.option(
     "--brain",
     type=click.Choice(["offline", "llm"]),
@@ -78,17 +109,28 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
     type=click.IntRange(1, 100_000),
     help="Only the first N cases (to try a model cheaply).",
 )
+@click.option(
+    "--meaning",
+    type=click.Choice(["minilm-l6", "minilm-l3", "off"]),
+    help="The offline judge's meaning model (default: VOICEMOCK_JUDGE_MODEL, else minilm-l6); "
+    "off reads by phrases only.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def evaluate_command(
     ctx: click.Context,
-    labelled_set: Path,
+    labelled_sets: tuple[Path, ...],
     brain: str,
     llm_model: str | None,
     limit: int | None,
+    meaning: str | None,
     as_json: bool,
 ) -> None:
-    """Measure a judge on a labelled answer set FILE (TOML).
+    """Measure a judge on labelled answer sets (TOML files).
+
+    With no FILE, in a source checkout: the dev set the judge is tuned on
+    (tests/data/judge-set.toml) and the frozen test split it never is
+    (tests/data/judge-test.toml), each reported on its own.
 
     Each case is a question (a bank id or its own text) with answers the hiring
     committee ranked, the verdicts it would accept and trap labels (confidently
@@ -96,16 +138,27 @@ def evaluate_command(
     orders answer pairs as the committee did (ties count as misses), how many
     verdicts land in their band, how many wrong answers it caught, how much
     injected text lifted a score, and a table per trap. The format is in the
-    README ("Measuring the judge"); tests/data/judge-set.toml is an example.
+    README ("Measuring the judge").
     """
     from voicemock import resources
     from voicemock.core.evaluation import evaluate, load_set
 
-    if not labelled_set.is_file():
-        raise UsageError(f"{labelled_set}: no such file")
-    cases = load_set(labelled_set, resources.bank())
+    if labelled_sets:
+        named = [(path.stem, path) for path in labelled_sets]
+    else:
+        named = [(name, path) for name, path in DEFAULT_SETS if path.is_file()]
+        if not named:
+            raise UsageError(
+                "no labelled set given and none found in tests/data/: name one, e.g. "
+                "voicemock eval my-set.toml"
+            )
+    for _, path in named:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    reader = resources.scorer(meaning).meaning if brain == "offline" else None
+    sets = [(name, path, load_set(path, resources.bank(), reader)) for name, path in named]
     if limit:
-        cases = cases[:limit]
+        sets = [(name, path, cases[:limit]) for name, path, cases in sets]
     from voicemock.cli.main import _settings
     from voicemock.llm.brain import LLMBrain
     from voicemock.round.wiring import make_brain
@@ -119,15 +172,22 @@ def evaluate_command(
             notices.append(event.message)
 
     judge, info = make_brain(settings, note)
+    if brain == "offline" and meaning:
+        from voicemock.core.brain import OfflineBrain
+
+        judge = OfflineBrain(resources.scorer(meaning))
     label = judge.name if brain == "offline" else f"llm ({info.get('llm_model', '?')})"
+    if brain == "offline":
+        reader = getattr(getattr(judge, "scorer", None), "meaning", None)
+        label += f", meaning: {reader.name if reader is not None else 'off (phrases only)'}"
     if brain == "llm" and judge.name == "offline":
         raise VoicemockError(
             f"the LLM endpoint is unavailable ({info.get('llm_error', 'unknown error')}); "
             "check it with: voicemock doctor"
         )
 
-    total = sum(len(c.answers) for c in cases)
-    show = not as_json and total > 20
+    total = sum(len(c.answers) for _, _, cases in sets for c in cases)
+    show = not as_json and total > 20 and sys.stderr.isatty()
 
     def progress(done: int, of: int) -> None:
         if show:
@@ -140,7 +200,7 @@ def evaluate_command(
             judge.new_round()
         return judge.score(round_id, exchanges)
 
-    report = evaluate(cases, score, progress)
+    reports = [(name, path, evaluate(cases, score, progress)) for name, path, cases in sets]
     usage = ""
     calls = [u.to_dict() for u in judge.drain_usage()]
     if calls:
@@ -149,9 +209,24 @@ def evaluate_command(
         seconds = sum(c.get("seconds") or 0.0 for c in calls)
         usage = usage_summary(calls) + f", {seconds:.1f} s"
     if as_json:
-        data = report.to_dict() | {"brain": label, "usage": usage, "notices": notices}
+        sections = {name: report.to_dict() | {"file": str(path)} for name, path, report in reports}
+        data = (next(iter(sections.values())) if len(sections) == 1 else {"sets": sections}) | {
+            "brain": label,
+            "usage": usage,
+            "notices": notices,
+        }
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     for notice in notices:
         click.secho(f"Note: {notice}", fg="yellow", err=True)
-    render_report(report, label, usage, click.secho)
+    for i, (name, path, report) in enumerate(reports):
+        if len(reports) > 1:
+            click.secho(("\n" if i else "") + f"== {name}: {path}", bold=True)
+        render_report(report, label, usage, click.secho)
+    if len(reports) > 1:
+        first, second = reports[0][2], reports[1][2]
+        click.secho(
+            f"\n{reports[0][0]}–{reports[1][0]} pairwise gap: "
+            f"{(first.pairwise - second.pairwise) * 100:+.1f} points",
+            bold=True,
+        )

@@ -177,6 +177,8 @@ def render_scorecard(card: Scorecard, echo: Any) -> None:
             echo(_wrap(f"“{quote}”", "        "), dim=True)
         for gap in dim.missing[:2]:
             echo(_wrap(f"missing: {gap}", "        "), fg="yellow")
+        for why in dim.uncertain[:2]:
+            echo(_wrap(f"uncertain: {why}", "        "), fg="yellow")
     coaching = card.coaching
     if coaching is not None and coaching.depth:
         held, asked = coaching.depth_held

@@ -24,6 +24,7 @@ from voicemock.core.bank import (
     read_toml,
     required_text,
 )
+from voicemock.core.judge.meaning import Meaning
 from voicemock.core.scoring import VERDICTS, Scorecard, infer_question
 
 BANDS = {
@@ -114,10 +115,22 @@ class Report:
     wrong_above_no_hire: list[str] = field(default_factory=list)
     lifts: list[tuple[str, float]] = field(default_factory=list)
     traps: dict[str, TrapRow] = field(default_factory=dict)
+    rounds: dict[str, TrapRow] = field(default_factory=dict)
+    best_alone: int = 0
+    """Cases whose best answer(s) the judge puts strictly above every other answer."""
+    ranked_cases: int = 0
+    uncertain: TrapRow = field(default_factory=TrapRow)
+    """Dimensions marked uncertain: ``answers`` counts them, ``in_band`` those on answers
+    whose verdict was out of band (where a mark should fall)."""
+    certain: TrapRow = field(default_factory=TrapRow)
 
     @property
     def pairwise(self) -> float:
         return self.agreed / self.pairs if self.pairs else 0.0
+
+    def _band_share(self, band: str) -> tuple[int, int]:
+        chosen = [j for j in self.judged if j.answer.band == BANDS[band]]
+        return sum(j.in_band for j in chosen), len(chosen)
 
     @property
     def band_accuracy(self) -> float:
@@ -161,6 +174,20 @@ class Report:
                 "answers_without": self.right_answers,
                 "above_no_hire": self.wrong_above_no_hire,
             },
+            "expected_pass_passed": list(self._band_share("pass")),
+            "expected_fail_failed": list(self._band_share("fail")),
+            "best_answer_alone_on_top": [self.best_alone, self.ranked_cases],
+            "rounds": {
+                name: {
+                    "pairs": row.pairs,
+                    "pairwise_agreement": round(row.agreed / row.pairs, 4) if row.pairs else None,
+                }
+                for name, row in sorted(self.rounds.items())
+            },
+            "uncertain_marks": {
+                "on_out_of_band_answers": [self.uncertain.in_band, self.uncertain.answers],
+                "dimensions_on_out_of_band_answers": [self.certain.in_band, self.certain.answers],
+            },
             "injection_lift": {
                 "pairs": len(self.lifts),
                 "mean": round(self.mean_lift, 3),
@@ -187,6 +214,7 @@ class Report:
                     "verdict": j.card.recommendation,
                     "overall": j.card.overall,
                     "incorrect": [w.misconception.id for w in j.card.incorrect],
+                    "uncertain": [d.id for d in j.card.dimensions if d.uncertain],
                     "caps": list(j.card.caps),
                 }
                 for j in self.judged
@@ -194,7 +222,9 @@ class Report:
         }
 
 
-def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[Case]:
+def parse_set(
+    data: Mapping[str, Any], bank: QuestionBank, where: str, meaning: Meaning | None = None
+) -> list[Case]:
     """Validate a labelled set; a message names the case and the key that is wrong."""
     raw_cases = data.get("case")
     if not isinstance(raw_cases, list) or not raw_cases:
@@ -223,7 +253,11 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
                 raise BankError(f"{cwhere}: question '{question.id}' is not in '{round_id}'")
         else:
             question = infer_question(
-                required_text(raw, "question_text", cwhere), round_id, bank.questions, f"eval-{cid}"
+                required_text(raw, "question_text", cwhere),
+                round_id,
+                bank.questions,
+                f"eval-{cid}",
+                meaning,
             )
         answers: list[LabelledAnswer] = []
         for j, a in enumerate(raw.get("answer", [])):
@@ -267,8 +301,9 @@ def parse_set(data: Mapping[str, Any], bank: QuestionBank, where: str) -> list[C
     return cases
 
 
-def load_set(path: Path, bank: QuestionBank) -> list[Case]:
-    return parse_set(read_toml(path), bank, str(path))
+def load_set(path: Path, bank: QuestionBank, meaning: Meaning | None = None) -> list[Case]:
+    """A labelled set; a question of the set's own is read with ``meaning`` when given."""
+    return parse_set(read_toml(path), bank, str(path), meaning)
 
 
 ScoreFn = Callable[[str, Sequence[tuple[Question, Sequence[str]]]], Scorecard]
@@ -304,8 +339,21 @@ def evaluate(
         else:
             report.right_answers += 1
             report.false_alarms += bool(j.card.incorrect)
+    for j in judged:
+        for d in j.card.dimensions:
+            report.certain.answers += 1
+            report.certain.in_band += not j.in_band
+            if d.uncertain:
+                report.uncertain.answers += 1
+                report.uncertain.in_band += not j.in_band
     for case_id, items in by_case.items():
         lookup = {j.answer.id: j for j in items}
+        top = min(j.answer.rank for j in items)
+        if any(j.answer.rank != top for j in items):
+            report.ranked_cases += 1
+            best = [j for j in items if j.answer.rank == top]
+            rest = [j for j in items if j.answer.rank != top]
+            report.best_alone += min(b.key for b in best) > max(r.key for r in rest)
         for j in items:
             if j.answer.injected_from:
                 base = lookup[j.answer.injected_from]
@@ -325,6 +373,9 @@ def evaluate(
                     f"{better.card.overall:.2f}) should beat {worse.answer.id} "
                     f"({worse.card.recommendation}, {worse.card.overall:.2f})"
                 )
+            row = report.rounds.setdefault(better.case.round, TrapRow())
+            row.pairs += 1
+            row.agreed += agreed
             for trap in {*better.answer.traps, *worse.answer.traps}:
                 row = report.traps.setdefault(trap, TrapRow())
                 row.pairs += 1

@@ -73,6 +73,8 @@ def scorecard_markdown(card: Scorecard) -> list[str]:
             lines.append("")
         for flag in dim.flags:
             lines.append(f"- Flag: {flag}")
+        for why in dim.uncertain:
+            lines.append(f"- Uncertain: {why}")
         for quote in dim.evidence[:3]:
             mark = coaching.mark_for(quote)
             lines.append(f"> {quote}" + (f" ({mark.at})" if mark else ""))

@@ -54,6 +54,8 @@ class DimensionView(Vertical):
             yield Static(markup("[$warning]missing:[/] $gap", gap=gap), classes="gap")
         for flag in dim.flags[:2]:
             yield Static(markup("[$error]flag:[/] $flag", flag=flag), classes="gap")
+        for why in dim.uncertain[:2]:
+            yield Static(markup("[$warning]uncertain:[/] $why", why=why), classes="gap")
 
 
 def delivery_markup(d: Delivery, notes: Sequence[str]) -> Content:
