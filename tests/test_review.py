@@ -47,6 +47,12 @@ def _store_session(store: Store, text: str) -> str:
     return sid
 
 
+def test_the_rubric_version_carries_a_digest_of_the_rules_data():
+    version = resources.scorer().version
+    assert version.startswith(resources.rubric().version + "+")
+    assert version.endswith(resources.rules_digest()) and len(resources.rules_digest()) == 8
+
+
 def test_rescore_keeps_the_earlier_scorecard_and_its_rubric_version(tmp_path):
     store = Store(tmp_path)
     sid = _store_session(store, ANSWERS[1])
@@ -60,11 +66,11 @@ def test_rescore_keeps_the_earlier_scorecard_and_its_rubric_version(tmp_path):
     brain = OfflineBrain(Scorer(parse_rubric(data)))
     before, after = rescore(store, sid, brain)
     session = store.get_session(sid)
-    assert before is not None and before.rubric_version == resources.rubric().version
+    assert before is not None and before.rubric_version == resources.scorer().version
     assert after.rubric_version == "next"
     assert session["scorecard"]["rubric_version"] == "next"
     assert [c["rubric_version"] for c in session["earlier_scorecards"]] == [
-        resources.rubric().version
+        resources.scorer().version
     ]
     assert session["earlier_scorecards"][0]["overall"] == before.overall
     assert after.dimension("ecosystem").score == 1

@@ -1,0 +1,203 @@
+"""The judge reads by meaning and hears the last word: a real packaged sentence model,
+jargon put right, self-corrections and reported beliefs, explanations over mentions, hedging
+as delivery, uncertain marks, and figures on both the dev set and the frozen test split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voicemock import meaning, resources
+from voicemock.core.bank import BankError
+from voicemock.core.claims import ClaimChecker
+from voicemock.core.evaluation import evaluate, load_set
+from voicemock.core.rubric import parse_judge
+from voicemock.core.scoring import infer_question, verdict
+
+DATA = Path(__file__).parent / "data"
+FAIL = {"no hire", "strong no hire"}
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return resources.scorer()
+
+
+def test_the_default_meaning_model_ships_in_a_package_and_embeds_for_real(scorer):
+    assert scorer.meaning is not None and scorer.meaning.name == meaning.DEFAULT
+    [[same, other]] = scorer.meaning.similarity(
+        ["the broker drops a resent batch by its producer id and sequence number"],
+        ["Idempotent producer and deduplication", "Hiring plan for the sales team"],
+    )
+    assert same > other + 0.2
+
+
+def test_a_missing_model_package_is_a_clear_error_naming_it():
+    spec = meaning.model.ModelSpec("nope", "nope-model-pkg", "nope_model_pkg", "model.onnx")
+    with pytest.raises(meaning.ModelMissing, match="pip install nope-model-pkg"):
+        meaning.model_files(spec)
+
+
+def test_a_bad_model_name_is_one_line(monkeypatch):
+    monkeypatch.setenv(meaning.ENV, "bert-huge")
+    with pytest.raises(Exception, match="VOICEMOCK_JUDGE_MODEL='bert-huge' is not a meaning"):
+        meaning.chosen_model()
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("we turn on the idem potent producer", "idempotent"),
+        ("metadata lives in K raft now", "KRaft"),
+        ("a query in case equal DB", "ksqlDB"),
+        ("events flow through cafka topics", "Kafka"),
+        ("check the schema registery first", "Schema Registry"),
+    ],
+)
+def test_misrecognised_jargon_is_read_as_the_term(scorer, heard, meant):
+    assert meant in scorer.meaning.canonical(heard)
+
+
+def test_ordinary_words_are_not_rewritten(scorer):
+    text = "I think the team should close the deal and ship the feature next quarter."
+    assert scorer.meaning.canonical(text) == text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Kafka keeps ordering across all partitions — no, actually, only within a partition.",
+        "Ordering is global across the topic, no wait, sorry, it only holds per partition.",
+        "A lot of teams assume Kafka keeps ordering across all partitions, but it does not.",
+        "Customers often think ordering is global across the topic; it is per partition.",
+    ],
+)
+def test_the_last_word_stands_and_reported_beliefs_are_not_claims(sentence):
+    assert ClaimChecker(resources.knowledge()).check(sentence) == []
+
+
+def test_a_claim_taken_back_in_the_next_sentence_is_not_made_nor_evidence(scorer):
+    sentences = scorer.sentences(
+        ["Kafka keeps ordering across all partitions. No, actually, only within a partition."]
+    )
+    assert sentences[0].retracted and not sentences[0].counts
+    assert not any(s.wrong for s in sentences)
+
+
+def test_a_claim_left_standing_is_still_wrong(scorer):
+    [sentence] = scorer.sentences(["Kafka keeps ordering across all partitions of a topic."])
+    assert sentence.wrong == ("ordering-global",)
+
+
+def test_a_spoken_list_on_and_explains_nothing_and_a_plain_explanation_outranks_it(scorer):
+    question = resources.bank().get("tech-exactly-once-payments")
+    stuffed = (
+        "So we'd use the idempotent producer and transactions and read committed and Flink "
+        "checkpoints and two phase commit and Schema Registry, because all of that is "
+        "important for payments. Exactly once is really critical for reliability."
+    )
+    plain = (
+        "Retries are where doubles come from, so the producer gets a sequence number per "
+        "batch and the broker drops a resend. The ledger sits outside Kafka, so I'd write it "
+        "as an upsert on the payment ID, which makes a replay harmless. The cost is about "
+        "one checkpoint of latency, say 2 seconds, and I'd pay it."
+    )
+    s_card = scorer.score_round("technical", [(question, [stuffed])])
+    p_card = scorer.score_round("technical", [(question, [plain])])
+    assert s_card.recommendation in FAIL
+    assert p_card.recommendation == "hire" and p_card.overall > s_card.overall
+    assert p_card.dimension("technical_depth").score > s_card.dimension("technical_depth").score
+
+
+def test_hedging_costs_at_most_one_point_of_decisiveness(scorer):
+    question = resources.bank().get("tech-exactly-once-payments")
+    decided = "I would upsert the ledger on the payment ID, and I'd turn on idempotence."
+    hedged = (
+        "I think maybe I would upsert the ledger on the payment ID, probably, and I'd perhaps "
+        "turn on idempotence, I guess."
+    )
+    a = scorer.score_round("technical", [(question, [decided])]).dimension("decisiveness")
+    b = scorer.score_round("technical", [(question, [hedged])]).dimension("decisiveness")
+    assert 0 <= a.score - b.score <= 1
+
+
+def test_many_concepts_named_and_none_explained_is_marked_uncertain(scorer):
+    question = resources.bank().get("tech-exactly-once-payments")
+    names = "Idempotence. Transactions. The ledger sink. Latency. Crash recovery."
+    card = scorer.score_round("technical", [(question, [names])])
+    depth = card.dimension("technical_depth")
+    assert any("named, none explained" in why for why in depth.uncertain)
+    assert card.to_dict()["dimensions"]["technical_depth"]["uncertain"] == list(depth.uncertain)
+
+
+def test_the_core_of_a_round_must_be_solid_for_a_hire():
+    assert verdict([2, 4, 4, 4], 3.2, core=[2]) in FAIL
+    assert verdict([3, 4, 4, 1], 3.2, core=[3]) == "hire"  # one secondary weak spot
+    assert verdict([3, 4, 1, 1], 2.6, core=[3]) in FAIL
+
+
+def test_judge_thresholds_are_named_and_validated():
+    assert parse_judge({"hire_overall": 2.5}, "j").hire_overall == 2.5
+    with pytest.raises(BankError, match="unknown key"):
+        parse_judge({"hire_overal": 2.5}, "j")
+    with pytest.raises(BankError, match="must be a number"):
+        parse_judge({"hire_overall": "high"}, "j")
+
+
+def test_own_questions_find_their_concepts_by_meaning(scorer):
+    question = infer_question(
+        "Flink reads payment events from Kafka and writes a ledger table. How do you make sure "
+        "no payment is ever counted twice, and what does that cost?",
+        "technical",
+        resources.bank().questions,
+        meaning=scorer.meaning,
+    )
+    bank = {c.id for c in resources.bank().get("tech-exactly-once-payments").concepts}
+    assert {c.id for c in question.concepts} == bank
+
+
+# -- both splits, measured -------------------------------------------------------------
+def test_the_frozen_test_split_holds_the_figures_reported(scorer):
+    cases = load_set(DATA / "judge-test.toml", resources.bank(), scorer.meaning)
+    report = evaluate(cases, scorer.score_round)
+    # Measured on the split it was never tuned on (the closing note has before and after);
+    # floors a little under what was measured, so a change that makes it worse fails here.
+    assert report.pairwise >= 0.70, report.misses
+    assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.75
+    assert report.max_lift <= 0.1
+    passed, of = report._band_share("pass")
+    assert passed / of >= 0.5
+    assert report.false_alarms == 0
+
+
+def test_eval_prints_the_dev_set_and_the_test_split(voicemock, monkeypatch):
+    monkeypatch.chdir(DATA.parent.parent)  # a source checkout: the sets are found
+    result = voicemock("eval", "--json", "--limit", "3")
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data["sets"]) == {"dev", "test"}
+    for figures in data["sets"].values():
+        assert figures["cases"] == 3
+        assert {"pairwise_agreement", "expected_pass_passed", "uncertain_marks"} <= set(figures)
+    assert "meaning: minilm-l6" in data["brain"]
+    text = voicemock("eval", "--limit", "3", "--meaning", "off")
+    assert "== dev" in text.stdout and "== test" in text.stdout
+    assert "pairwise gap" in text.stdout and "meaning: off" in text.stdout
+
+
+def test_eval_without_a_set_outside_a_checkout_says_what_to_give(voicemock):
+    result = voicemock("eval")
+    assert result.code == 2
+    assert "no labelled set given" in result.stderr
+
+
+def test_uncertain_marks_reach_the_markdown_export(scorer):
+    from voicemock.core.report import scorecard_markdown
+
+    question = resources.bank().get("tech-exactly-once-payments")
+    card = scorer.score_round(
+        "technical", [(question, ["Idempotence. Transactions. The ledger sink. Latency."])]
+    )
+    assert any(line.startswith("- Uncertain: ") for line in scorecard_markdown(card))
