@@ -44,14 +44,13 @@ def knowledge() -> Knowledge:
 
 
 def judge_terms() -> tuple[str, ...]:
-    """Every term the judge knows how to spell: the recogniser's vocabulary, the judge's
-    own list, the rubric's lexicons and the bank's phrases (those without wildcards)."""
+    """The domain's own terms, as they are spelled: the recogniser's vocabulary, the judge's
+    list and the ecosystem lexicon (without wildcards). Ordinary words are not among them, so
+    the jargon normaliser never turns one English word into another."""
     import tomllib
 
     data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
-    terms = [*data["terms"], *data.get("judge_terms", ())]
-    terms += [t for words in rubric().lexicons.values() for t in words]
-    terms += [p for q in bank().questions for c in q.concepts for p in c.phrases]
+    terms = [*data["terms"], *data.get("judge_terms", ()), *rubric().lexicons["ecosystem"]]
     return tuple(dict.fromkeys(t for t in terms if "*" not in t))
 
 
@@ -87,7 +86,12 @@ def scorer(model: str | None = None) -> Scorer:
         else:
             reader = meaning.Reader(meaning.SentenceModel(spec), judge_terms(), STOPWORDS)
     return Scorer(
-        rubric(), knowledge(), reader, version=f"{rubric().version}+{rules_digest()}", notice=notice
+        rubric(),
+        knowledge(),
+        reader,
+        terms=judge_terms(),
+        version=f"{rubric().version}+{rules_digest()}",
+        notice=notice,
     )
 
 

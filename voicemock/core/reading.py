@@ -14,6 +14,7 @@ from voicemock.core.text import PhraseSet, find_phrases, normalize
 
 _DIGIT = re.compile(r"\d")
 _JOINS = re.compile(r"(?<![a-z0-9])(?:and|or|plus|also|as well as)(?![a-z0-9])")
+_LIST_GLUE = frozenset("and or plus also as well the a an some its their then".split())
 # "so" links a cause to its consequence mid-sentence; at the start it is only a filler.
 _CONSEQUENCE = re.compile(r"(?<=[a-z0-9]) so (?!much|many|far|on|forth)")
 
@@ -158,14 +159,27 @@ def list_like(raw: str, norm: str, terms: PhraseSet) -> bool:
     letters = sum(1 for ch in norm if ch != " ")
     term_letters = sum(1 for ch, c in zip(norm, covered, strict=True) if c and ch != " ")
     words = len(norm.split())
-    commas = raw.count(",")
+    # Commas that separate items: not the one after an opener ("Third, ...", "So, ...") nor
+    # one the head ends on.
+    body = raw.strip().rstrip(",")
+    opener = body.split(",", 1)[0]
+    if "," in body and len(opener.split()) <= 2:
+        body = body.split(",", 1)[1]
+    commas = body.count(",")
     if (letters > 0 and term_letters / letters >= 0.6) or (commas >= 2 and commas * 3 >= words):
         return True
-    # Spoken lists are strung on "and" as often as on commas: three or more terms, each
-    # joined to the next, is an enumeration.
-    named = len(set(terms.found(norm)))
-    joins = commas + len(_JOINS.findall(norm))
-    return named >= 3 and joins >= named - 1
+    # Spoken lists are strung on "and" as often as on commas: three terms or more in a row,
+    # nothing but "and", "or" or an article between them, is an enumeration.
+    spans = sorted(terms.spans(norm))
+    chained = longest = 0
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        gap = norm[end:start].split()
+        if gap and all(w in _LIST_GLUE for w in gap) and _JOINS.search(" ".join(gap)):
+            chained += 1
+            longest = max(longest, chained)
+        else:
+            chained = 0
+    return longest >= 2
 
 
 def raw_head(raw: str, head_norm: str) -> str:
@@ -191,6 +205,23 @@ def own_actions(norm: str) -> list[str]:
 _PAST = re.compile(
     rf"(?<![a-z0-9])(?:was|were|had|did|\w{{3,}}ed|{'|'.join(_IRREGULAR.split())})(?![a-z0-9])"
 )
+
+
+# Verbs a candidate gives an instruction with ("Key by order id", "Turn checkpoints on").
+_IMPERATIVE = re.compile(
+    r"^(?:(?:so|then|and|first|second|third|next|finally|also|just|now|ok|okay|um|uh)\s)*"
+    r"(?:use|turn|set|add|keep|key|stop|pause|move|make|ship|pick|start|drop|put|write|run|"
+    r"enable|disable|switch|cap|raise|lower|split|build|plan|give|ask|tell|wait|size|route|"
+    r"send|reject|block|retire|deprecate|migrate|measure|track|alert|launch|cut|freeze|fix|"
+    r"do|don t|never|always|go|choose|prioriti[sz]e|invest|partner|price|charge|hire|delay|"
+    r"limit|throttle|replay|upsert|dedupe|deduplicate|checkpoint|partition|register|"
+    r"version|test|roll)(?![a-z0-9])"
+)
+
+
+def imperative(norm: str) -> bool:
+    """An instruction: the sentence opens with a verb in the imperative ("Key by order id")."""
+    return bool(_IMPERATIVE.match(norm))
 
 
 def past_tense(norm: str) -> bool:

@@ -108,6 +108,9 @@ class JudgeOptions:
     """Weighted overall from which a round whose core dimensions are at three is a hire."""
     hire_allows_one_weak_at: float = 2.8
     """Weighted overall from which one secondary dimension at one does not block a hire."""
+    close_call: float = 0.2
+    """How near the hire or strong-hire line the weighted overall must be for the dimensions
+    that would move the verdict by one point to be marked uncertain."""
     no_hire_floor: float = 2.0
     """Below this weighted overall, with a core dimension at one, the verdict is strong no
     hire."""

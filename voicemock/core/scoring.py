@@ -47,6 +47,8 @@ class Sentence:
     """The normalised part that gives the reason, from its marker on."""
     retracted: bool = False
     """Taken back by the speaker in the next sentence ("No, actually, ...")."""
+    concrete: bool = False
+    """Says something specific: a number or a domain term."""
 
     @property
     def counts(self) -> bool:
@@ -301,6 +303,7 @@ class Scorer:
         knowledge: Knowledge | None = None,
         meaning: Meaning | None = None,
         *,
+        terms: Iterable[str] = (),
         version: str = "",
         notice: str = "",
     ) -> None:
@@ -313,8 +316,12 @@ class Scorer:
         self.options = rubric.judge
         self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
+        # Every term of the domain the judge knows: what a list is made of, and what makes
+        # a sentence concrete.
         self._all_terms = PhraseSet(
-            dict.fromkeys(t for terms in rubric.lexicons.values() for t in terms)
+            dict.fromkeys(
+                [*(t for words in rubric.lexicons.values() for t in words), *map(str, terms)]
+            )
         )
         self._injection = InjectionDetector(rubric.markers)
         self._claims = ClaimChecker(knowledge) if knowledge is not None else None
@@ -328,9 +335,10 @@ class Scorer:
         if self._claims is not None and not to_scorer:
             wrong = tuple(m.id for m in self._claims.check(heard))
         split = reading.reason_split(norm, self._markers["reasoning"])
+        concrete = reading.measured(norm) or self._all_terms.any(norm)
         if split is None:
             lists = reading.list_like(text, norm, self._all_terms)
-            return Sentence(text.strip(), norm, False, lists, to_scorer, wrong)
+            return Sentence(text.strip(), norm, False, lists, to_scorer, wrong, concrete=concrete)
         head, reason = split
         # A list of terms with a reason tacked on is still a list: only what the reason
         # itself talks about is explained.
@@ -345,6 +353,7 @@ class Scorer:
             to_scorer,
             wrong,
             reason if head_is_list else norm,
+            concrete=concrete,
         )
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
@@ -403,11 +412,12 @@ class Scorer:
                 named = bool(find_phrases(sentence.norm, concept.phrases))
                 if not named and sim < opts.concept_meaning:
                     continue
-                explains = sentence.reasoning and (
+                sure = sim >= opts.concept_meaning_sure
+                explains = (sentence.reasoning or (sure and sentence.concrete)) and (
                     not sentence.list_like
                     or (named and bool(find_phrases(sentence.reason, concept.phrases)))
                 )
-                if explains and (named or sim >= opts.concept_meaning_sure):
+                if explains and (named or sure):
                     status, credit, evidence = EXPLAINED, 1.0, sentence.text
                     meant = None if named else sim
                     break
@@ -491,11 +501,17 @@ class Scorer:
             score = 1
         # The bank's concepts are one way to be deep; a plain answer that explains how the
         # thing works in this situation, with its own words, numbers and terms, is another.
+        by_concepts = score
         mechanisms = len(a.mechanisms)
         if mechanisms >= opts.mechanisms_for_full_depth and len(tradeoffs) >= 2:
             score = max(score, 4)
         elif mechanisms >= opts.mechanisms_for_three:
             score = max(score, 3)
+        doubt = (
+            (f"the bank's concepts say {by_concepts}, the answer's own explanations {score}",)
+            if score - by_concepts >= 2
+            else ()
+        )
         if not tradeoffs:
             score = min(score, int(opts.depth_without_tradeoff))
         evidence = [c.evidence for c in a.coverage if c.status == EXPLAINED]
@@ -512,7 +528,9 @@ class Scorer:
             missing.insert(0, "get the mechanism right: see the incorrect claims")
         if a.off_topic:
             score = 1
-        return DimensionScore(dim.id, dim.title, score, tuple(evidence), tuple(missing))
+        return DimensionScore(
+            dim.id, dim.title, score, tuple(evidence), tuple(missing), uncertain=doubt
+        )
 
     def _lexicon(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         terms = self._lexicons[dim.lexicon]
@@ -593,7 +611,9 @@ class Scorer:
         counted = a.counted
         # Ownership shows as commitments ("I would") and, in stories, first-person actions.
         actions = sum(len(reading.own_actions(s.norm)) for s in counted)
-        commits = self._count(counted, "commit") + min(actions, 3)
+        # "Key by order id." "Turn checkpoints on." An instruction is a decision too.
+        orders = sum(reading.imperative(s.norm) for s in counted)
+        commits = self._count(counted, "commit") + min(actions, 3) + min(orders, 3)
         strong = self._count(counted, "strong_commit")
         hedges = self._count(counted, "hedge")
         options = self._count(counted, "options")
@@ -681,10 +701,48 @@ class Scorer:
             score = self._METHODS[dim.method](self, dim, analysis, spec)
             if analysis.off_topic and score.score > 2:
                 score = replace(score, score=2)
-            doubts = self._doubts(dim, analysis)
+            doubts = score.uncertain + self._doubts(dim, analysis)
             if doubts:
                 score = replace(score, uncertain=doubts)
             out.append(score)
+        return out
+
+    def _verdict(
+        self, dims: Sequence[DimensionScore], weights: Mapping[str, float], caps: Sequence[str]
+    ) -> tuple[float, str]:
+        """The weighted overall and the verdict for these dimension scores."""
+        total = sum(weights.get(d.id, 1.0) for d in dims)
+        overall = round(sum(d.score * weights.get(d.id, 1.0) for d in dims) / total, 2)
+        core = [d.score for d in dims if weights.get(d.id, 1.0) > 1]
+        scores = [d.score for d in dims]
+        return overall, capped(verdict(scores, overall, core, self.options), caps)
+
+    def _close_calls(
+        self,
+        dims: list[DimensionScore],
+        weights: Mapping[str, float],
+        overall: float,
+        recommendation: str,
+    ) -> list[DimensionScore]:
+        """Dimensions where one point either way would change the verdict, in a round whose
+        overall sits close to the line: the judge is least sure exactly there."""
+        lines = (self.options.hire_overall, self.options.strong_hire_overall)
+        if min(abs(overall - line) for line in lines) > self.options.close_call:
+            return dims
+        out = []
+        for i, dim in enumerate(dims):
+            flips = []
+            for step in (-1, 1):
+                if not 1 <= dim.score + step <= 4:
+                    continue
+                moved = [*dims[:i], replace(dim, score=dim.score + step), *dims[i + 1 :]]
+                _, other = self._verdict(moved, weights, ())
+                if other != recommendation:
+                    flips.append(other)
+            if flips:
+                why = f"a close call: one point here makes it {' or '.join(flips)}"
+                dim = replace(dim, uncertain=(*dim.uncertain, why))
+            out.append(dim)
         return out
 
     def _doubts(self, dim: Dimension, a: Analysis) -> tuple[str, ...]:
@@ -754,16 +812,14 @@ class Scorer:
         if not_scored:
             notes.append(f"not scored, the question did not call for it: {', '.join(not_scored)}")
         weights = {d.id: d.weight for d in spec.dimensions}
-        total = sum(weights.get(d.id, 1.0) for d in dims)
-        overall = round(sum(d.score * weights.get(d.id, 1.0) for d in dims) / total, 2)
-        core = [d.score for d in dims if weights.get(d.id, 1.0) > 1]
+        overall, recommendation = self._verdict(dims, weights, caps)
+        if not caps:
+            dims = self._close_calls(dims, weights, overall, recommendation)
         caps = list(dict.fromkeys(caps))
         return Scorecard(
             round=round_id,
             overall=overall,
-            recommendation=capped(
-                verdict([d.score for d in dims], overall, core, self.options), caps
-            ),
+            recommendation=recommendation,
             dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys(missing_concepts)),
             hints=tuple(dict.fromkeys(hints)),
@@ -922,8 +978,9 @@ def _infer_by_meaning(
             for concept in question.concepts:
                 unique.setdefault(concept.id, (concept, question.round == round_id))
         items = [c for c, _ in unique.values()]
-        refs = [f"{c.name}. {c.hint}".strip() for c in items]
-        [raw] = meaning.similarity([text], refs)
+        refs = [f"{c.name}. {c.hint}".strip() for c in items] + [c.follow_up for c in items]
+        [both] = meaning.similarity([text], refs)
+        raw = [max(a, b) for a, b in zip(both[: len(items)], both[len(items) :], strict=True)]
         sims = [
             sim - (0.0 if mine else OTHER_ROUND)
             for sim, (_, mine) in zip(raw, unique.values(), strict=True)
