@@ -14,7 +14,9 @@ from voicemock.core.text import PhraseSet, find_phrases, normalize
 
 _DIGIT = re.compile(r"\d")
 _JOINS = re.compile(r"(?<![a-z0-9])(?:and|or|plus|also|as well as)(?![a-z0-9])")
-_LIST_GLUE = frozenset("and or plus also as well the a an some its their then".split())
+_LIST_GLUE = frozenset(
+    ["and", "or", "plus", "also", "as", "well", "the", "a", "an", "some", "its", "their", "then"]
+)
 # "so" links a cause to its consequence mid-sentence; at the start it is only a filler.
 _CONSEQUENCE = re.compile(r"(?<=[a-z0-9]) so (?!much|many|far|on|forth)")
 
