@@ -11,7 +11,7 @@ import pytest
 
 from voicemock import resources
 from voicemock.core.debrief import debrief, loop_verdict
-from voicemock.core.scoring import Scorer
+from voicemock.core.judge import Scorer
 
 ANSWERS = tomllib.loads((Path(__file__).parent / "data" / "answers.toml").read_text())
 PASS = {"hire", "strong hire"}
@@ -124,7 +124,7 @@ def test_follow_ups_are_short_single_questions(question):
 
 @pytest.mark.parametrize("round_id", resources.rubric().round_ids)
 def test_custom_questions_work_in_every_round(scorer, round_id):
-    from voicemock.core.scoring import infer_question
+    from voicemock.core.judge import infer_question
 
     question = infer_question(
         "Tell me how you would decide between two competing priorities.",

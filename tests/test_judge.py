@@ -12,11 +12,11 @@ import pytest
 from voicemock import resources
 from voicemock.core.bank import BankError
 from voicemock.core.brain import OfflineBrain
-from voicemock.core.claims import ClaimChecker
 from voicemock.core.evaluation import evaluate, load_set
-from voicemock.core.injection import InjectionDetector
+from voicemock.core.judge import infer_question
+from voicemock.core.judge.claims import ClaimChecker
+from voicemock.core.judge.injection import InjectionDetector
 from voicemock.core.knowledge import parse_knowledge
-from voicemock.core.scoring import infer_question
 from voicemock.core.text import split_sentences
 
 JUDGE_SET = Path(__file__).parent / "data" / "judge-set.toml"

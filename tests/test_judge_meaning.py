@@ -11,10 +11,10 @@ import pytest
 
 from voicemock import meaning, resources
 from voicemock.core.bank import BankError
-from voicemock.core.claims import ClaimChecker
 from voicemock.core.evaluation import evaluate, load_set
+from voicemock.core.judge import infer_question, verdict
+from voicemock.core.judge.claims import ClaimChecker
 from voicemock.core.rubric import parse_judge
-from voicemock.core.scoring import infer_question, verdict
 
 DATA = Path(__file__).parent / "data"
 FAIL = {"no hire", "strong no hire"}

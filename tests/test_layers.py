@@ -78,7 +78,7 @@ def _violations(rule) -> list[str]:
 
 
 def test_the_scan_sees_the_package():
-    assert "voicemock.round.runner" in IMPORTS and "voicemock.core.scoring" in IMPORTS
+    assert "voicemock.round.runner" in IMPORTS and "voicemock.core.judge.scorer" in IMPORTS
     assert "voicemock.store" in IMPORTS["voicemock.round.runner"]
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from voicemock import resources
 from voicemock.core.brain import OfflineBrain
+from voicemock.core.judge import Scorer
 from voicemock.core.models import Transcript
 from voicemock.core.rubric import parse_rubric
-from voicemock.core.scoring import Scorer
 from voicemock.history import load_progress, rescore
 from voicemock.store import Store, TurnRecord
 

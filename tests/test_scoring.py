@@ -8,8 +8,8 @@ import json
 import pytest
 
 from voicemock import resources
+from voicemock.core.judge import Scorer, infer_question, verdict
 from voicemock.core.models import Transcript
-from voicemock.core.scoring import Scorer, infer_question, verdict
 
 STRONG = (
     "I would make exactly-once an end to end property. First, inside Kafka I would turn on the "
@@ -128,7 +128,7 @@ def test_a_stored_scorecard_reads_back_as_the_same_typed_card():
     """Renderers work on typed cards: what is stored must read back whole, delivery and
     wrong claims included, and a card stored before later keys existed must still read."""
     from voicemock.core.delivery import Delivery
-    from voicemock.core.scoring import Scorecard
+    from voicemock.core.judge import Scorecard
 
     question = resources.bank().get("tech-ordering-global")
     answer = (

@@ -9,8 +9,8 @@ from voicemock.core.bank import Question
 from voicemock.core.coaching import AnswerTurn
 from voicemock.core.compare import Comparison, compare
 from voicemock.core.delivery import Delivery
+from voicemock.core.judge import Scorecard, infer_question
 from voicemock.core.progress import Progress, ScoredSession, progress
-from voicemock.core.scoring import Scorecard, infer_question
 from voicemock.core.stories import STORY_ROUNDS, StoryAnswer, StoryBank, build_bank
 from voicemock.core.teach import coach
 from voicemock.errors import VoicemockError

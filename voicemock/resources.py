@@ -8,9 +8,9 @@ from typing import Any
 
 from voicemock.core.bank import QuestionBank, load_bank
 from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
+from voicemock.core.judge import Scorer
 from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
-from voicemock.core.scoring import Scorer
 from voicemock.core.stories import Competency, load_competencies
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -72,7 +72,7 @@ def scorer(model: str | None = None) -> Scorer:
     """The offline judge: the rubric, the reference knowledge (wrong claims) and the meaning
     model (``model``, else ``VOICEMOCK_JUDGE_MODEL``, else the default; ``off`` for none)."""
     from voicemock import meaning
-    from voicemock.core.reading import STOPWORDS
+    from voicemock.core.judge.reading import STOPWORDS
 
     name = model or meaning.chosen_model()
     reader = None

@@ -155,7 +155,7 @@ def _pick_questions(
     round_id: str, question_id: str | None, question_text: str | None, count: int, seed: int | None
 ) -> list[Any]:
     from voicemock import resources
-    from voicemock.core.scoring import infer_question
+    from voicemock.core.judge import infer_question
 
     bank = resources.bank()
     if question_text:
@@ -738,7 +738,7 @@ def debrief(
     One failed round makes the loop a no hire, however strong the others were.
     """
     from voicemock.core.debrief import debrief as build_debrief
-    from voicemock.core.scoring import Scorecard
+    from voicemock.core.judge import Scorecard
 
     chosen: dict[str, tuple[str, Scorecard]] = {}
     with _open_store(_settings(ctx, data_dir=data_dir)) as store:

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from voicemock.core.judge import Scorecard
 from voicemock.core.report import OUTLINE_SIGN, bar, delivery_summary, depth_line
-from voicemock.core.scoring import Scorecard
 from voicemock.round.events import (
     AnswerRevised,
     AnswerStarted,

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from voicemock.core.bank import Question
+from voicemock.core.judge import Analysis, Scorecard, Scorer
 from voicemock.core.models import FollowUp
-from voicemock.core.scoring import Analysis, Scorecard, Scorer
 
 ESSENTIALS_COVERED = 0.75
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicemock.core.delivery import Delivery
-from voicemock.core.scoring import VERDICTS, Scorecard
+from voicemock.core.judge import VERDICTS, Scorecard
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from voicemock.core.bank import ONSITE_ROUNDS
-from voicemock.core.scoring import Scorecard
+from voicemock.core.judge import Scorecard
 
 _PASSING = {"hire", "strong hire"}
 

@@ -24,8 +24,8 @@ from voicemock.core.bank import (
     read_toml,
     required_text,
 )
+from voicemock.core.judge import VERDICTS, Scorecard, infer_question
 from voicemock.core.judge.meaning import Meaning
-from voicemock.core.scoring import VERDICTS, Scorecard, infer_question
 
 BANDS = {
     "pass": ("hire", "strong hire"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicemock.core.bank import ONSITE_ROUNDS
-from voicemock.core.scoring import Scorecard
+from voicemock.core.judge import Scorecard
 
 _FLAT = 0.1  # score points per session below which a trend is flat
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from voicemock.core.coaching import CLAIM, FILLER, PAUSE, Coaching
 from voicemock.core.compare import Comparison
-from voicemock.core.scoring import Scorecard
+from voicemock.core.judge import Scorecard
 
 
 def _clock(seconds: float | None) -> str:

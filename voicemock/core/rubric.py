@@ -1,7 +1,7 @@
 """Rubrics: which dimensions each round is judged on, and the marker phrases they look for.
 
 Like the question bank, rubrics are data (``prompts/rubrics.toml``). A dimension
-names a *method* (how it is measured, implemented in :mod:`voicemock.core.scoring`)
+names a *method* (how it is measured, implemented in :mod:`voicemock.core.judge.dimensions`)
 and the data it needs; the wording, thresholds and term lists stay editable.
 """
 

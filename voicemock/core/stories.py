@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voicemock.core import reading
 from voicemock.core.bank import BankError, check_keys, required_text
+from voicemock.core.judge import reading
 from voicemock.core.text import PhraseSet, normalize, split_sentences
 
 STORY_ROUNDS = ("behavioral", "hiring-manager")

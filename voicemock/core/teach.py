@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from voicemock.core import reading
 from voicemock.core.bank import Question
 from voicemock.core.coaching import (
     CLAIM,
@@ -27,7 +26,7 @@ from voicemock.core.coaching import (
     pause_marks,
 )
 from voicemock.core.delivery import DeliveryMeter
-from voicemock.core.scoring import EXPLAINED, MISSING, NAMED, Scorecard, Scorer
+from voicemock.core.judge import EXPLAINED, MISSING, NAMED, Scorecard, Scorer, reading
 from voicemock.core.text import normalize
 
 CHALLENGE = "challenge:"

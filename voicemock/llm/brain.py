@@ -25,11 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicemock.core.bank import Question
 from voicemock.core.brain import CHALLENGE_PREFIX, OfflineBrain
-from voicemock.core.claims import WrongClaim
-from voicemock.core.knowledge import Misconception, PatternSet, Topic
-from voicemock.core.models import FollowUp
-from voicemock.core.reading import STOPWORDS, stem
-from voicemock.core.scoring import (
+from voicemock.core.judge import (
     WRONG_CLAIM_CAP,
     DimensionScore,
     Scorecard,
@@ -37,6 +33,10 @@ from voicemock.core.scoring import (
     capped,
     verdict,
 )
+from voicemock.core.judge.claims import WrongClaim
+from voicemock.core.judge.reading import STOPWORDS, stem
+from voicemock.core.knowledge import Misconception, PatternSet, Topic
+from voicemock.core.models import FollowUp
 from voicemock.core.text import normalize, quote_found
 from voicemock.llm.client import (
     ChatClient,

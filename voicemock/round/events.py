@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from voicemock.core.bank import Question
+from voicemock.core.judge import Scorecard
 from voicemock.core.models import Transcript
-from voicemock.core.scoring import Scorecard
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from voicemock.core.bank import Question
+from voicemock.core.judge import Scorecard
 from voicemock.core.models import FollowUp, Transcript
-from voicemock.core.scoring import Scorecard
 
 if TYPE_CHECKING:
     import numpy as np

@@ -22,8 +22,8 @@ from typing import Any
 from voicemock.audio.files import FileSource
 from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery, DeliveryMeter
+from voicemock.core.judge import Scorecard
 from voicemock.core.models import SAMPLE_RATE, Transcript
-from voicemock.core.scoring import Scorecard
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.round.events import (
     AnswerRevised,

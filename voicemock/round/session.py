@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from enum import Enum, StrEnum
 
 from voicemock.core.bank import Question
+from voicemock.core.judge import Scorecard
 from voicemock.core.models import Transcript
-from voicemock.core.scoring import Scorecard
 from voicemock.round.events import (
     AnswerTranscribed,
     Event,

@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 
 from voicemock.core.coaching import CLAIM, FILLER, PAUSE, QUOTE, Coaching, Mark, clock
 from voicemock.core.delivery import Delivery
+from voicemock.core.judge import DimensionScore
 from voicemock.core.report import depth_line
-from voicemock.core.scoring import DimensionScore
 from voicemock.core.text import shorten
 from voicemock.tui.progress import ProgressPanel
 from voicemock.tui.widgets import VERDICT_STYLE, PlaybackScreen, markup, score_bar

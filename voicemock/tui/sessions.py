@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from voicemock import resources
 from voicemock.core.coaching import AnswerTurn, filler_marks, joined_words, pause_marks
-from voicemock.core.scoring import Scorecard
+from voicemock.core.judge import Scorecard
 from voicemock.tui.widgets import (
     ALL,
     PlaybackScreen,

@@ -1,7 +1,7 @@
 """Reading an answer: what a sentence does (reasons, lists, stories) and whether it is on topic.
 
 Everything here works on one sentence or on the words of a question, with no rubric
-thresholds: :mod:`voicemock.core.scoring` turns these readings into scores.
+thresholds: :mod:`voicemock.core.judge.dimensions` turns these readings into scores.
 """
 
 from __future__ import annotations
