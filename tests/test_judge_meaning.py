@@ -201,3 +201,35 @@ def test_uncertain_marks_reach_the_markdown_export(scorer):
         "technical", [(question, ["Idempotence. Transactions. The ledger sink. Latency."])]
     )
     assert any(line.startswith("- Uncertain: ") for line in scorecard_markdown(card))
+
+
+def test_a_model_judgement_is_reconciled_with_the_rules_in_the_core(scorer):
+    from dataclasses import dataclass, field
+
+    from voicemock.core.judge.reconcile import reconcile
+
+    @dataclass
+    class Dim:
+        id: str
+        score: int
+        evidence: list[str] = field(default_factory=list)
+        missing: list[str] = field(default_factory=list)
+
+    @dataclass
+    class Judgement:
+        dimensions: list[Dim]
+        incorrect_claims: list = field(default_factory=list)
+        missing_concepts: list[str] = field(default_factory=list)
+        hints: list[str] = field(default_factory=list)
+
+    question = resources.bank().get("tech-exactly-once-payments")
+    answer = "I would make sure payments are not counted twice by testing it well."
+    offline = scorer.score_round("technical", [(question, [answer])])
+    kind = Judgement(
+        [Dim(d.id, 4, ["a quote that was never said at all"]) for d in offline.dimensions]
+    )
+    card = reconcile(kind, offline, [(question, [answer])], scorer, injected=False, brain="llm (x)")
+    # Kinder than the rules with quotes that are not in the transcript: the safer score.
+    assert [d.score for d in card.dimensions] == [d.score for d in offline.dimensions]
+    assert all(d.llm_score == 4 for d in card.dimensions)
+    assert card.recommendation == offline.recommendation and card.brain == "llm (x)"

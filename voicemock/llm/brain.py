@@ -26,18 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from voicemock.core.bank import Question
 from voicemock.core.brain import CHALLENGE_PREFIX, OfflineBrain
 from voicemock.core.judge import (
-    WRONG_CLAIM_CAP,
-    DimensionScore,
     Scorecard,
     Scorer,
-    capped,
-    verdict,
 )
-from voicemock.core.judge.claims import WrongClaim
-from voicemock.core.judge.reading import STOPWORDS, stem
-from voicemock.core.knowledge import Misconception, PatternSet, Topic
+from voicemock.core.judge.reconcile import reconcile, takes_up
+from voicemock.core.knowledge import Topic
 from voicemock.core.models import FollowUp
-from voicemock.core.text import normalize, quote_found
+from voicemock.core.text import normalize
 from voicemock.llm.client import (
     ChatClient,
     LLMError,
@@ -48,10 +43,7 @@ from voicemock.llm.client import (
 from voicemock.llm.persona import OTHER_CLAIM, Persona, scorecard_schema
 from voicemock.round.events import Emit, FollowUpStreamed, NoticeGiven, ignore
 
-DISPUTE_GAP = 1.5
 MAX_FOLLOW_UP_WORDS = 45
-MIN_QUOTE_WORDS = 3
-MAX_CLAIM_WORDS = 60
 _SENTENCE = re.compile(r"(.+?[.!?])(?=\s|$)", re.DOTALL)
 
 
@@ -316,194 +308,8 @@ class LLMBrain:
             self._fall_back(exc, "scoring")
             return _with_note(offline, f"scored offline: {exc}")
         injected = any(self.scorer.analyse(q, answers).ignored for q, answers in exchanges)
-        return self._checked(judgement, offline, exchanges, injected=injected)
-
-    def _claims(
-        self,
-        judged: Sequence[ClaimJudgement],
-        offline: Sequence[WrongClaim],
-        exchanges: Sequence[tuple[Question, Sequence[str]]],
-    ) -> tuple[list[WrongClaim], int]:
-        """The model's incorrect claims whose quotes are in the transcript, merged with the
-        rules' (a claim both heard is marked so); and how many were dropped."""
-        claims = list(offline)
-        dropped = 0
-        knowledge = self.scorer.knowledge
-        for item in judged:
-            quote = " ".join(item.quote.split()).strip('"“”')
-            home = next(
-                (q for q, answers in exchanges if quote_found(quote, normalize(" ".join(answers)))),
-                None,
-            )
-            size = len(normalize(quote).split())
-            if not MIN_QUOTE_WORDS <= size <= MAX_CLAIM_WORDS or home is None:
-                dropped += 1  # not in the answers, or not one claim (a whole answer quoted)
-                continue
-            same = next(
-                (
-                    i
-                    for i, w in enumerate(claims)
-                    if w.misconception.id == item.misconception or _overlap(w.quote, quote) >= 0.6
-                ),
-                None,
-            )
-            if same is not None:
-                if claims[same].found_by == "rules":
-                    claims[same] = replace(claims[same], found_by="rules and model")
-                continue
-            reference = _known(knowledge, item.misconception)
-            if reference is not None:
-                central = reference.topic in knowledge.topics_of(home)  # type: ignore[union-attr]
-                claims.append(WrongClaim(reference, quote, central, "model"))
-            elif item.claim.strip() and item.correction.strip():
-                made = Misconception(
-                    id=f"model:{normalize(item.claim)[:40].replace(' ', '-')}",
-                    topic="",
-                    claim=item.claim.strip()[:200],
-                    match=(),
-                    unless=PatternSet(()),
-                    correction=item.correction.strip()[:300],
-                    challenge="",
-                )
-                claims.append(WrongClaim(made, quote, False, "model"))
-            else:
-                dropped += 1
-        return claims, dropped
-
-    def _checked(
-        self,
-        judgement: RoundJudgement,
-        offline: Scorecard,
-        exchanges: Sequence[tuple[Question, Sequence[str]]],
-        *,
-        injected: bool,
-    ) -> Scorecard:
-        transcript = normalize(" ".join(a for _, answers in exchanges for a in answers))
-        by_id = {d.id: d for d in judgement.dimensions}
-        dims: list[DimensionScore] = []
-        notes = list(offline.notes)
-        disputed: list[str] = []
-        safer: list[str] = []
-        dropped = 0
-        for base in offline.dimensions:
-            judged = by_id[base.id]
-            kept, flags = [], []
-            for quote in judged.evidence:
-                quote = " ".join(quote.split()).strip('"“”')
-                if len(normalize(quote).split()) >= MIN_QUOTE_WORDS and quote_found(
-                    quote, transcript
-                ):
-                    kept.append(quote)
-                else:
-                    dropped += 1
-                    flags.append(f"quote not in the transcript, dropped: “{quote[:80]}”")
-            verified = bool(kept) and len(kept) == len(judged.evidence)
-            score = judged.score
-            if judged.score > base.score and (injected or not verified):
-                # The model is kinder than the rules and cannot show why: the safer score.
-                score = base.score
-                why = (
-                    "text addressed to the grader was found in the answers"
-                    if injected
-                    else "its quotes are not all in the transcript"
-                    if judged.evidence
-                    else "it quoted nothing from the transcript"
-                )
-                flags.append(f"counted at the safer score {base.score} (LLM {judged.score}): {why}")
-                safer.append(base.title)
-            is_disputed = abs(judged.score - base.score) > DISPUTE_GAP
-            if is_disputed:
-                disputed.append(base.title)
-                flags.append(
-                    f"disputed: LLM {judged.score}, offline {base.score}; "
-                    + (
-                        "the LLM's score stands (its quotes are in the transcript)"
-                        if score == judged.score
-                        else f"counted at {score}"
-                    )
-                )
-            missing = [m for m in judged.missing if m.strip()][:4] or list(base.missing)
-            dims.append(
-                DimensionScore(
-                    base.id,
-                    base.title,
-                    score,
-                    tuple(kept[:3]) or (base.evidence[:1] if score == base.score else ()),
-                    tuple(missing),
-                    flags=tuple(flags),
-                    llm_score=judged.score,
-                    offline_score=base.score,
-                    disputed=is_disputed,
-                )
-            )
-        if disputed:
-            notes.append(
-                f"{len(disputed)} dimension(s) disputed between the LLM and the offline "
-                f"scorer ({', '.join(disputed)}): shown side by side"
-            )
-        if safer:
-            notes.append(
-                f"counted at the offline scorer's lower score: {', '.join(safer)} (the LLM's "
-                "evidence did not verify, or the answers addressed the grader)"
-            )
-        if dropped:
-            notes.append(
-                f"{dropped} LLM quote(s) were not found in the transcript and were dropped"
-            )
-        claims, bad_claims = self._claims(judgement.incorrect_claims, offline.incorrect, exchanges)
-        if bad_claims:
-            notes.append(
-                f"{bad_claims} incorrect claim(s) the LLM listed were dropped: the quote is not "
-                "in the transcript"
-            )
-        caps = list(offline.caps)
-        if any(w.central and w.found_by == "model" for w in claims):
-            caps.append(WRONG_CLAIM_CAP)
-        caps = list(dict.fromkeys(caps))
-        scores = [d.score for d in dims]
-        overall = round(sum(scores) / len(scores), 2)
-        concepts = [c for c in judgement.missing_concepts if 0 < len(c) <= 80][:6]
-        hints = [h for h in judgement.hints if 0 < len(h) <= 240][:3]
-        return Scorecard(
-            round=offline.round,
-            overall=overall,
-            # The offline checks still cap: a central wrong claim, off topic, injected text.
-            recommendation=capped(verdict(scores, overall), caps),
-            dimensions=tuple(dims),
-            missing_concepts=tuple(dict.fromkeys([*offline.missing_concepts, *concepts])),
-            hints=tuple(dict.fromkeys([*hints, *offline.hints])),
-            rubric_version=offline.rubric_version,
-            brain=f"llm ({self.model})",
-            notes=tuple(dict.fromkeys(notes)),
-            incorrect=tuple(claims),
-            caps=tuple(caps),
-            not_scored=offline.not_scored,
-        )
-
-
-def takes_up(text: str, claim: WrongClaim) -> bool:
-    """Whether a follow-up confronts ``claim``: it shares at least two content words with
-    what the candidate said or with the misconception."""
-    said = _content(claim.quote) | _content(claim.misconception.claim)
-    return len(_content(text) & said) >= 2
-
-
-def _content(text: str) -> set[str]:
-    return {stem(w) for w in normalize(text).split() if len(w) > 3 and w not in STOPWORDS}
-
-
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(normalize(a).split()), set(normalize(b).split())
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
-
-
-def _known(knowledge: Any, misconception_id: str) -> Misconception | None:
-    if knowledge is None or misconception_id == OTHER_CLAIM:
-        return None
-    try:
-        return knowledge.misconception(misconception_id)  # type: ignore[no-any-return]
-    except KeyError:
-        return None
+        brain = f"llm ({self.model})"
+        return reconcile(judgement, offline, exchanges, self.scorer, injected=injected, brain=brain)
 
 
 def _conversation(

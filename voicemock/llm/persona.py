@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from voicemock.core.bank import BankError, Question
+from voicemock.core.judge.reconcile import OTHER_CLAIM
 from voicemock.core.knowledge import Topic
 from voicemock.core.rubric import RoundSpec
-
-OTHER_CLAIM = "other"
-"""The misconception id for a wrong claim the reference notes do not list."""
 
 
 @dataclass(frozen=True)
