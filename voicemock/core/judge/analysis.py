@@ -137,8 +137,10 @@ class AnswerReader:
             wrong = tuple(m.id for m in self._claims.check(heard))
         split = reading.reason_split(norm, self._markers["reasoning"])
         concrete = reading.measured(norm) or self._all_terms.any(norm)
-        if split is None:
-            lists = reading.list_like(text, norm, self._all_terms)
+        lists = reading.list_like(text, norm, self._all_terms)
+        if split is None or (lists and reading.enumeration(text)):
+            # An enumeration explains nothing, even where a reason word sits inside it
+            # ("ordering guarantees, idempotence, max in flight").
             return Sentence(text.strip(), norm, False, lists, to_scorer, wrong, concrete=concrete)
         head, reason = split
         # A list of terms with a reason tacked on is still a list: only what the reason

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from voicemock.core.judge import reading
 from voicemock.core.judge.analysis import EXPLAINED, NAMED, Analysis, Sentence
+from voicemock.core.judge.meaning import Meaning
 from voicemock.core.judge.schema import DimensionScore
 from voicemock.core.rubric import Dimension, RoundSpec, Rubric
 from voicemock.core.text import PhraseSet
@@ -22,8 +23,9 @@ from voicemock.core.text import PhraseSet
 class DimensionScorer:
     """Scores the dimensions a question calls for."""
 
-    def __init__(self, rubric: Rubric) -> None:
+    def __init__(self, rubric: Rubric, meaning: Meaning | None = None) -> None:
         self.options = rubric.judge
+        self.meaning = meaning
         self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
 
@@ -96,10 +98,36 @@ class DimensionScorer:
         # Naming terms without saying what they do earns little, however many are named.
         explained_points = sum(v for v in credit.values() if v >= 1.0)
         named_points = sum(v for v in credit.values() if v < 1.0)
+        # What the dimension is about, said in the answer's own words: a sentence the meaning
+        # model puts close to the dimension's description, that decides, acts or reasons,
+        # and says something concrete, counts like a term explained.
+        meant = self._meant(dim, a)
+        evidence += [t for t in meant if t not in evidence]
+        explained_points += min(len(meant), self.options.meaning_points_cap)
         points = explained_points + min(named_points, self.options.named_points_cap)
         score = 1 + sum(points >= level for level in dim.levels)
         missing = (dim.missing_hint,) if score < 4 and dim.missing_hint else ()
         return DimensionScore(dim.id, dim.title, score, tuple(evidence), missing)
+
+    def _meant(self, dim: Dimension, a: Analysis) -> list[str]:
+        """Sentences about what ``dim`` describes, by meaning, that carry substance."""
+        if self.meaning is None or not dim.description:
+            return []
+        counted = [
+            s
+            for s in a.counted
+            if s.concrete
+            and not s.list_like
+            and (s.reasoning or reading.imperative(s.norm) or reading.own_actions(s.norm))
+        ]
+        if not counted:
+            return []
+        rows = self.meaning.similarity([s.text for s in counted], [dim.description])
+        return [
+            s.text
+            for s, [sim] in zip(counted, rows, strict=True)
+            if sim >= self.options.dimension_meaning
+        ]
 
     def _structure(self, dim: Dimension, a: Analysis, spec: RoundSpec) -> DimensionScore:
         """Easy to follow and dense with substance: judged per 100 words, not by length."""

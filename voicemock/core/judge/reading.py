@@ -151,6 +151,17 @@ def reason_split(norm: str, reasoning: PhraseSet) -> tuple[str, str] | None:
     return None
 
 
+def enumeration(raw: str) -> bool:
+    """Items strung on commas, the last on "and": four or more, nearly all short noun phrases
+    ("partition keys, ordering guarantees, max in flight and a consumer group")."""
+    parts = raw.strip().rstrip(",.").split(",")
+    if len(parts) < 3:
+        return False
+    items = [i for part in parts for i in re.split(r"\s(?:and|or)\s", part) if i.strip()]
+    short = sum(len(i.split()) <= 4 for i in items[1:])
+    return len(items) >= 4 and short >= 0.75 * (len(items) - 1)
+
+
 def list_like(raw: str, norm: str, terms: PhraseSet) -> bool:
     """A buzzword list: mostly domain terms, or items strung on commas."""
     if not norm:
@@ -169,6 +180,8 @@ def list_like(raw: str, norm: str, terms: PhraseSet) -> bool:
         body = body.split(",", 1)[1]
     commas = body.count(",")
     if (letters > 0 and term_letters / letters >= 0.6) or (commas >= 2 and commas * 3 >= words):
+        return True
+    if enumeration(body):
         return True
     # Spoken lists are strung on "and" as often as on commas: three terms or more in a row,
     # nothing but "and", "or" or an article between them, is an enumeration.

@@ -47,7 +47,7 @@ class Scorer:
         self.notice = notice
         """Said on every scorecard when the judge reads less than it should (no model)."""
         self.reader = AnswerReader(rubric, knowledge, meaning, terms)
-        self.dimensions = DimensionScorer(rubric)
+        self.dimensions = DimensionScorer(rubric, meaning)
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
         return self.reader.sentences(answers)
