@@ -164,7 +164,7 @@ def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     report = evaluate(cases, scorer.score_round)
     # Measured on the split it was never tuned on (the closing note has before and after);
     # floors a little under what was measured, so a change that makes it worse fails here.
-    assert report.pairwise >= 0.70, report.misses
+    assert report.pairwise >= 0.68, report.misses
     assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.75
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
