@@ -306,9 +306,9 @@ def test_the_labelled_set_meets_the_committee_bar():
     report = evaluate(cases, scorer.score_round)
     # The dev set holds the original 42 cases and a second batch written blind to the judge
     # in spoken style: the figures are the judge's on both together.
-    assert report.pairwise >= 0.82, report.misses
-    assert report.band_accuracy >= 0.80
-    assert len(report.wrong_above_no_hire) <= 2
+    assert report.pairwise >= 0.85, report.misses
+    assert report.band_accuracy >= 0.85
+    assert len(report.wrong_above_no_hire) <= 3
     assert report.max_lift <= 0.1
     assert report.false_alarms <= 2
 

@@ -107,7 +107,7 @@ def test_a_spoken_list_on_and_explains_nothing_and_a_plain_explanation_outranks_
     s_card = scorer.score_round("technical", [(question, [stuffed])])
     p_card = scorer.score_round("technical", [(question, [plain])])
     assert s_card.recommendation in FAIL
-    assert p_card.recommendation == "hire" and p_card.overall > s_card.overall
+    assert p_card.recommendation in {"hire", "strong hire"} and p_card.overall > s_card.overall
     assert p_card.dimension("technical_depth").score > s_card.dimension("technical_depth").score
 
 
@@ -164,11 +164,11 @@ def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     report = evaluate(cases, scorer.score_round)
     # Measured on the split it was never tuned on (the closing note has before and after);
     # floors a little under what was measured, so a change that makes it worse fails here.
-    assert report.pairwise >= 0.68, report.misses
-    assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.75
+    assert report.pairwise >= 0.78, report.misses
+    assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.85
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
-    assert passed / of >= 0.5
+    assert passed / of >= 0.8
     assert report.false_alarms == 0
 
 
@@ -233,3 +233,63 @@ def test_a_model_judgement_is_reconciled_with_the_rules_in_the_core(scorer):
     assert [d.score for d in card.dimensions] == [d.score for d in offline.dimensions]
     assert all(d.llm_score == 4 for d in card.dimensions)
     assert card.recommendation == offline.recommendation and card.brain == "llm (x)"
+
+
+# -- the committee calibration ---------------------------------------------------------
+def test_the_calibration_is_trained_on_the_dev_set_as_it_is_now():
+    import subprocess
+    import sys
+
+    root = DATA.parent.parent
+    out = subprocess.run(
+        [sys.executable, str(root / "scripts" / "train_judge.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "cross-validation by case" in out.stdout
+
+
+def test_a_calibrated_card_says_how_likely_a_committee_passes_it(scorer):
+    from voicemock.core.judge import Scorecard
+
+    assert scorer.calibration is not None
+    question = resources.bank().get("tech-exactly-once-payments")
+    answer = (DATA.parent.parent / "audio_fixtures" / "eo-strong.txt").read_text()
+    card = scorer.score_round("technical", [(question, [answer])])
+    assert card.committee is not None and 0.5 <= card.committee <= 1.0
+    assert card.recommendation in {"hire", "strong hire"}
+    assert Scorecard.from_dict(card.to_dict()).committee == card.committee
+    rules_only = resources.scorer(calibrated=False).score_round("technical", [(question, [answer])])
+    assert rules_only.committee is None
+
+
+def test_caps_hold_whatever_the_calibration_says(scorer):
+    question = resources.bank().get("tech-ordering-global")
+    answer = (
+        "Kafka guarantees global ordering across all partitions of a topic, because every "
+        "message gets an offset, so producers can send without keys and we can add partitions "
+        "whenever throughput grows, which keeps the contract simple for 40 teams."
+    )
+    card = scorer.score_round("technical", [(question, [answer])])
+    assert card.incorrect and card.caps
+    assert card.recommendation in FAIL
+
+
+def test_a_calibration_file_is_validated():
+    from voicemock.core.judge import parse_calibration
+    from voicemock.core.judge.calibration import FEATURES
+
+    good = {
+        "bias": 0.1,
+        "model": "minilm-l6",
+        "feature": [{"name": n, "mean": 0.0, "scale": 1.0, "weight": 0.5} for n in FEATURES],
+    }
+    assert parse_calibration(good).model == "minilm-l6"
+    with pytest.raises(BankError, match="one \\[\\[feature\\]\\] per signal"):
+        parse_calibration({**good, "feature": good["feature"][:-1]})
+    bad_scale = [dict(f, scale=0.0) for f in good["feature"]]
+    with pytest.raises(BankError, match="scales must be positive"):
+        parse_calibration({**good, "feature": bad_scale})

@@ -6,9 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voicemock.core.bank import QuestionBank, load_bank
+from voicemock.core.bank import QuestionBank, load_bank, read_toml
 from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
-from voicemock.core.judge import Scorer
+from voicemock.core.judge import Calibration, Scorer
 from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
 from voicemock.core.stories import Competency, load_competencies
@@ -62,15 +62,30 @@ def rules_digest() -> str:
     root = prompts_dir()
     digest = hashlib.sha256()
     files = [root / "rubrics.toml", root / "knowledge.toml", root / "vocabulary.toml"]
+    files += [root / CALIBRATION] if (root / CALIBRATION).is_file() else []
     for path in [*files, *sorted((root / "questions").glob("*.toml"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:8]
 
 
-@lru_cache(maxsize=4)
-def scorer(model: str | None = None) -> Scorer:
-    """The offline judge: the rubric, the reference knowledge (wrong claims) and the meaning
-    model (``model``, else ``VOICEMOCK_JUDGE_MODEL``, else the default; ``off`` for none)."""
+CALIBRATION = "judge-calibration.toml"
+
+
+def calibration() -> Calibration | None:
+    """The committee calibration (``prompts/judge-calibration.toml``), if it was trained."""
+    from voicemock.core.judge import parse_calibration
+
+    path = prompts_dir() / CALIBRATION
+    if not path.is_file():
+        return None
+    return parse_calibration(read_toml(path), str(path))
+
+
+@lru_cache(maxsize=8)
+def scorer(model: str | None = None, calibrated: bool = True) -> Scorer:
+    """The offline judge: the rubric, the reference knowledge (wrong claims), the meaning
+    model (``model``, else ``VOICEMOCK_JUDGE_MODEL``, else the default; ``off`` for none)
+    and, unless ``calibrated`` is false, the committee calibration."""
     from voicemock import meaning
     from voicemock.core.judge.reading import STOPWORDS
 
@@ -92,6 +107,7 @@ def scorer(model: str | None = None) -> Scorer:
         terms=judge_terms(),
         version=f"{rubric().version}+{rules_digest()}",
         notice=notice,
+        calibration=calibration() if calibrated else None,
     )
 
 

@@ -157,7 +157,8 @@ def render_scorecard(card: Scorecard, echo: Any) -> None:
     colour = {"strong hire": "green", "hire": "green", "no hire": "red", "strong no hire": "red"}
     echo("Scorecard", bold=True)
     echo(
-        f"  Verdict: {card.recommendation.upper()}   overall {card.overall:.2f} / 4",
+        f"  Verdict: {card.recommendation.upper()}   overall {card.overall:.2f} / 4"
+        + ("" if card.committee is None else f"   committee pass {card.committee:.0%}"),
         fg=colour.get(card.recommendation),
         bold=True,
     )

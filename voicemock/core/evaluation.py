@@ -85,9 +85,11 @@ class Judged:
     card: Scorecard
 
     @property
-    def key(self) -> tuple[int, float]:
-        """How the judge ranks an answer: its verdict first, then its overall score."""
-        return VERDICTS.index(self.card.recommendation), self.card.overall
+    def key(self) -> tuple[int, float, float]:
+        """How the judge ranks an answer: its verdict first, then how likely a committee
+        passes it (when the judge measured that), then its overall score."""
+        committee = self.card.committee if self.card.committee is not None else 0.0
+        return VERDICTS.index(self.card.recommendation), committee, self.card.overall
 
     @property
     def in_band(self) -> bool:
@@ -213,6 +215,7 @@ class Report:
                     "expected": list(j.answer.band),
                     "verdict": j.card.recommendation,
                     "overall": j.card.overall,
+                    "committee": j.card.committee,
                     "incorrect": [w.misconception.id for w in j.card.incorrect],
                     "uncertain": [d.id for d in j.card.dimensions if d.uncertain],
                     "caps": list(j.card.caps),

@@ -48,6 +48,11 @@ def scorecard_markdown(card: Scorecard) -> list[str]:
     lines = [
         f"**Verdict: {card.recommendation}** — overall {card.overall:.2f} / 4 "
         f"(brain: {card.brain}, rubric {card.rubric_version or '?'})",
+        *(
+            [f"A hiring committee passes answers read like these {card.committee:.0%} of the time."]
+            if card.committee is not None
+            else []
+        ),
         "",
         "| Dimension | Score | |",
         "|---|---|---|",

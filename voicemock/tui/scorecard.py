@@ -155,10 +155,13 @@ class ScorecardScreen(PlaybackScreen):
                 style = VERDICT_STYLE.get(card.recommendation, "b")
                 yield Static(
                     markup(
-                        f"[{style}]$verdict[/]   overall [b]$overall[/b] / 4   "
+                        f"[{style}]$verdict[/]   overall [b]$overall[/b] / 4$committee   "
                         "[dim]$round · $brain · rubric $rubric[/]",
                         verdict=card.recommendation.upper(),
                         overall=f"{card.overall:.2f}",
+                        committee=""
+                        if card.committee is None
+                        else f"   committee pass {card.committee:.0%}",
                         round=session["round"],
                         brain=card.brain,
                         rubric=card.rubric_version or "?",

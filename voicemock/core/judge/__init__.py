@@ -16,12 +16,14 @@ from voicemock.core.judge.analysis import (
     ConceptCoverage,
     Sentence,
 )
+from voicemock.core.judge.calibration import Calibration, parse_calibration
 from voicemock.core.judge.claims import ClaimChecker, WrongClaim
 from voicemock.core.judge.meaning import Meaning
 from voicemock.core.judge.questions import infer_question
 from voicemock.core.judge.schema import (
     CAP_VERDICT,
     INJECTION_CAP,
+    PASS,
     VERDICTS,
     WRONG_CLAIM_CAP,
     DimensionScore,
@@ -36,10 +38,12 @@ __all__ = [
     "INJECTION_CAP",
     "MISSING",
     "NAMED",
+    "PASS",
     "VERDICTS",
     "WRONG_CLAIM_CAP",
     "Analysis",
     "AnswerReader",
+    "Calibration",
     "ClaimChecker",
     "ConceptCoverage",
     "DimensionScore",
@@ -51,6 +55,7 @@ __all__ = [
     "capped",
     "close_calls",
     "infer_question",
+    "parse_calibration",
     "verdict",
     "weighed",
 ]

@@ -15,6 +15,7 @@ from voicemock.core.delivery import Delivery, advice, combine
 from voicemock.core.judge.claims import WrongClaim
 
 VERDICTS = ("strong no hire", "no hire", "hire", "strong hire")
+PASS = frozenset(VERDICTS[2:])
 CAP_VERDICT = "no hire"
 WRONG_CLAIM_CAP = "an incorrect claim about what the question is about"
 INJECTION_CAP = "text addressed to the grader instead of the interviewer"
@@ -96,6 +97,9 @@ class Scorecard:
     delivery_notes: tuple[str, ...] = ()
     coaching: Coaching | None = None
     """Where each quote, claim, filler and pause was said; depth held; the model outline."""
+    committee: float | None = None
+    """How likely a hiring committee is to pass these answers (0 to 1), from the
+    calibration, when the judge measured it."""
 
     def dimension(self, dim_id: str) -> DimensionScore:
         for dim in self.dimensions:
@@ -119,6 +123,7 @@ class Scorecard:
                 "caps": list(self.caps),
                 "not_scored": list(self.not_scored),
             }
+            | ({"committee": self.committee} if self.committee is not None else {})
             | (
                 {"delivery": self.delivery.to_dict(), "delivery_notes": list(self.delivery_notes)}
                 if self.delivery is not None
@@ -150,6 +155,7 @@ class Scorecard:
             delivery=Delivery.from_dict(delivery) if delivery else None,
             delivery_notes=tuple(data.get("delivery_notes", ())),
             coaching=Coaching.from_dict(data["coaching"]) if data.get("coaching") else None,
+            committee=None if data.get("committee") is None else float(data["committee"]),
         )
 
     def with_delivery(self, deliveries: Sequence[Delivery], pace: tuple[int, int]) -> Scorecard:

@@ -8,19 +8,23 @@ committee's rule) and :mod:`.reconcile` (an LLM's judgement checked against thes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from statistics import fmean
 
 from voicemock.core.bank import Question
 from voicemock.core.judge.analysis import EXPLAINED, Analysis, AnswerReader, Sentence
+from voicemock.core.judge.calibration import Calibration
+from voicemock.core.judge.calibration import features as calibration_features
 from voicemock.core.judge.claims import WrongClaim
 from voicemock.core.judge.dimensions import DimensionScorer, _merge
 from voicemock.core.judge.meaning import Meaning
 from voicemock.core.judge.schema import (
     INJECTION_CAP,
+    PASS,
     WRONG_CLAIM_CAP,
     DimensionScore,
     Scorecard,
 )
-from voicemock.core.judge.verdict import close_calls, weighed
+from voicemock.core.judge.verdict import capped, close_calls, weighed
 from voicemock.core.knowledge import Knowledge
 from voicemock.core.rubric import Rubric
 from voicemock.core.text import shorten
@@ -38,6 +42,7 @@ class Scorer:
         terms: Iterable[str] = (),
         version: str = "",
         notice: str = "",
+        calibration: Calibration | None = None,
     ) -> None:
         self.rubric = rubric
         self.knowledge = knowledge
@@ -47,6 +52,10 @@ class Scorer:
         self.notice = notice
         """Said on every scorecard when the judge reads less than it should (no model)."""
         self.reader = AnswerReader(rubric, knowledge, meaning, terms)
+        # The calibration reads features measured with one meaning model: with another, or
+        # none, the rules' verdict stands alone.
+        same = calibration is not None and meaning is not None and calibration.model == meaning.name
+        self.calibration = calibration if same else None
         self.dimensions = DimensionScorer(rubric, meaning)
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
@@ -69,8 +78,10 @@ class Scorer:
         notes: list[str] = [self.notice] if self.notice else []
         caps: list[str] = []
         incorrect: list[WrongClaim] = []
+        analyses: list[tuple[Question, Analysis]] = []
         for question, answers in exchanges:
             analysis = self.analyse(question, answers)
+            analyses.append((question, analysis))
             per_question.append({d.id: d for d in self.dimensions.score(spec, analysis)})
             missing_concepts += [c.concept.name for c in analysis.unexplained()]
             hints += _hints(question, analysis)
@@ -106,10 +117,31 @@ class Scorer:
         if not caps:
             dims = close_calls(dims, weights, overall, recommendation, self.options)
         caps = list(dict.fromkeys(caps))
+        committee = None
+        if self.calibration is not None and self.meaning is not None and analyses:
+            committee = fmean(
+                self.calibration.probability(
+                    calibration_features(
+                        question, analysis, dims, weights, recommendation, caps, self.meaning
+                    )
+                )
+                for question, analysis in analyses
+            )
+            rules = recommendation
+            recommendation = capped(
+                self.calibration.verdict(committee, [d.score for d in dims]), caps
+            )
+            if (rules in PASS) != (recommendation in PASS):
+                notes.append(
+                    f"the rubric's scores alone say {rules}; answers read like these pass a "
+                    f"hiring committee {committee:.0%} of the time, so the verdict is "
+                    f"{recommendation}"
+                )
         return Scorecard(
             round=round_id,
             overall=overall,
             recommendation=recommendation,
+            committee=None if committee is None else round(committee, 3),
             dimensions=tuple(dims),
             missing_concepts=tuple(dict.fromkeys(missing_concepts)),
             hints=tuple(dict.fromkeys(hints)),

@@ -1,0 +1,164 @@
+"""Calibration: how likely a hiring committee is to pass an answer, learned from labels.
+
+The rules score dimensions; how those scores (and the signals behind them) map to the
+committee's pass or fail is learned on the dev set (``tests/data/judge-set.toml``) by
+``scripts/train_judge.py``: a logistic regression over a few generic signals of the
+reading (never a word of any answer, and nothing about length, so a short precise answer
+does not lose for being short). Its weights are data, ``prompts/judge-calibration.toml``,
+part of the rules digest. The frozen test split is never used to fit it.
+
+The probability sets the verdict's band (pass at 0.5); where it and the rules' own verdict
+disagree, the scorecard says so, and the dimensions carry the rules' scores as before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from statistics import fmean
+from typing import Any
+
+from voicemock.core.bank import BankError, Question
+from voicemock.core.judge.analysis import EXPLAINED, NAMED, Analysis
+from voicemock.core.judge.meaning import Meaning
+from voicemock.core.judge.schema import VERDICTS, DimensionScore
+
+FEATURES = (
+    "overall",
+    "min_dim",
+    "core",
+    "verdict",
+    "capped",
+    "wrong",
+    "coverage",
+    "explained",
+    "named_only",
+    "mechanisms",
+    "tradeoffs",
+    "relevance",
+    "list_share",
+    "reason_share",
+    "concrete_share",
+    "q_sim_max",
+    "q_sim_mean",
+    "sp_sim_max",
+    "sp_sim_mean",
+    "uncertain",
+)
+"""The signals the calibration reads, in order. Each is a number from the rules' reading."""
+
+
+def features(
+    question: Question,
+    analysis: Analysis,
+    dims: Sequence[DimensionScore],
+    weights: Mapping[str, float],
+    recommendation: str,
+    caps: Sequence[str],
+    meaning: Meaning,
+) -> dict[str, float]:
+    """The signals of one question's answers, as :data:`FEATURES` names them."""
+    counted = analysis.counted
+    n = max(1, len(counted))
+    core = [d.score for d in dims if weights.get(d.id, 1.0) > 1] or [d.score for d in dims]
+    total = sum(weights.get(d.id, 1.0) for d in dims) or 1.0
+    refs = [question.text, *(p.text for p in question.strong_points)]
+    rows = meaning.similarity([s.text for s in counted] or [""], refs)
+    to_question = [r[0] for r in rows]
+    to_points = [max(r[1:]) if len(r) > 1 else 0.0 for r in rows]
+    coverage = analysis.coverage
+    return {
+        "overall": sum(d.score * weights.get(d.id, 1.0) for d in dims) / total,
+        "min_dim": float(min((d.score for d in dims), default=1)),
+        "core": float(min(core, default=1)),
+        "verdict": float(VERDICTS.index(recommendation)),
+        "capped": float(bool(caps)),
+        "wrong": float(len(analysis.wrong_claims)),
+        "coverage": analysis.coverage_ratio,
+        "explained": sum(c.status == EXPLAINED for c in coverage) / max(1, len(coverage)),
+        "named_only": sum(c.status == NAMED for c in coverage) / max(1, len(coverage)),
+        "mechanisms": min(len(analysis.mechanisms), 6) / 6,
+        "tradeoffs": min(len(analysis.tradeoffs), 4) / 4,
+        "relevance": analysis.relevance,
+        "list_share": sum(s.list_like for s in counted) / n,
+        "reason_share": sum(s.reasoning for s in counted) / n,
+        "concrete_share": sum(s.concrete for s in counted) / n,
+        "q_sim_max": max(to_question),
+        "q_sim_mean": fmean(to_question),
+        "sp_sim_max": max(to_points),
+        "sp_sim_mean": fmean(to_points),
+        "uncertain": sum(bool(d.uncertain) for d in dims) / max(1, len(dims)),
+    }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A logistic regression over standardised :data:`FEATURES`."""
+
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    model: str
+    """The meaning model the features were measured with; another reads them differently."""
+    strong_hire: float = 0.85
+    """Probability from which a pass is a strong hire (every dimension at three or more)."""
+    strong_no_hire: float = 0.15
+    """Probability below which a fail is a strong no hire."""
+    trained_on: str = ""
+    """What it was fitted on, and how it did there (cross-validated): provenance for people."""
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        z = self.bias + sum(
+            w * (values[name] - m) / s
+            for name, m, s, w in zip(FEATURES, self.means, self.scales, self.weights, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def verdict(self, probability: float, scores: Sequence[int]) -> str:
+        if probability >= 0.5:
+            strong = probability >= self.strong_hire and min(scores, default=0) >= 3
+            return VERDICTS[3] if strong else VERDICTS[2]
+        return VERDICTS[0] if probability < self.strong_no_hire else VERDICTS[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "trained_on": self.trained_on,
+            "strong_hire": self.strong_hire,
+            "strong_no_hire": self.strong_no_hire,
+            "bias": self.bias,
+            "feature": [
+                {"name": n, "mean": m, "scale": s, "weight": w}
+                for n, m, s, w in zip(FEATURES, self.means, self.scales, self.weights, strict=True)
+            ],
+        }
+
+
+def parse_calibration(data: Mapping[str, Any], where: str = "calibration") -> Calibration:
+    """Validate ``prompts/judge-calibration.toml``: every feature once, in order, numbers."""
+    rows = data.get("feature")
+    if not isinstance(rows, list) or [r.get("name") for r in rows] != list(FEATURES):
+        raise BankError(f"{where}: needs one [[feature]] per signal, in order: {FEATURES}")
+    try:
+        means = tuple(float(r["mean"]) for r in rows)
+        scales = tuple(float(r["scale"]) for r in rows)
+        weights = tuple(float(r["weight"]) for r in rows)
+        bias = float(data["bias"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BankError(f"{where}: each feature needs a numeric mean, scale and weight") from exc
+    if any(s <= 0 or not math.isfinite(s) for s in scales) or not all(
+        math.isfinite(v) for v in (*means, *weights, bias)
+    ):
+        raise BankError(f"{where}: scales must be positive and every number finite")
+    return Calibration(
+        means,
+        scales,
+        weights,
+        bias,
+        model=str(data.get("model", "")),
+        strong_hire=float(data.get("strong_hire", 0.85)),
+        strong_no_hire=float(data.get("strong_no_hire", 0.15)),
+        trained_on=str(data.get("trained_on", "")),
+    )
