@@ -116,6 +116,9 @@ class JudgeOptions:
     close_call: float = 0.2
     """How near the hire or strong-hire line the weighted overall must be for the dimensions
     that would move the verdict by one point to be marked uncertain."""
+    committee_close_call: float = 0.15
+    """How near an even chance (0.5) the calibrated committee probability must be for the
+    round's core dimensions to be marked uncertain."""
     no_hire_floor: float = 2.0
     """Below this weighted overall, with a core dimension at one, the verdict is strong no
     hire."""

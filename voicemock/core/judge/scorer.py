@@ -8,6 +8,7 @@ committee's rule) and :mod:`.reconcile` (an LLM's judgement checked against thes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from statistics import fmean
 
 from voicemock.core.bank import Question
@@ -131,6 +132,12 @@ class Scorer:
             recommendation = capped(
                 self.calibration.verdict(committee, [d.score for d in dims]), caps
             )
+            if abs(committee - 0.5) < self.options.committee_close_call:
+                why = f"a close call for a committee: about {committee:.0%} would pass this"
+                core = {d.id for d in dims if weights.get(d.id, 1.0) > 1} or {d.id for d in dims}
+                dims = [
+                    replace(d, uncertain=(*d.uncertain, why)) if d.id in core else d for d in dims
+                ]
             if (rules in PASS) != (recommendation in PASS):
                 notes.append(
                     f"the rubric's scores alone say {rules}; answers read like these pass a "
