@@ -155,7 +155,8 @@ def evaluate_command(
     for _, path in named:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    reader = resources.scorer(meaning).meaning if brain == "offline" else None
+    # Questions of a set's own are read the same way whichever judge is measured.
+    reader = resources.scorer(meaning).meaning
     sets = [(name, path, load_set(path, resources.bank(), reader)) for name, path in named]
     if limit:
         sets = [(name, path, cases[:limit]) for name, path, cases in sets]

@@ -124,7 +124,8 @@ class Report:
     uncertain: TrapRow = field(default_factory=TrapRow)
     """Dimensions marked uncertain: ``answers`` counts them, ``in_band`` those on answers
     whose verdict was out of band (where a mark should fall)."""
-    certain: TrapRow = field(default_factory=TrapRow)
+    all_dimensions: TrapRow = field(default_factory=TrapRow)
+    """Every dimension scored, counted the same way: the base rate to compare with."""
 
     @property
     def pairwise(self) -> float:
@@ -188,7 +189,10 @@ class Report:
             },
             "uncertain_marks": {
                 "on_out_of_band_answers": [self.uncertain.in_band, self.uncertain.answers],
-                "dimensions_on_out_of_band_answers": [self.certain.in_band, self.certain.answers],
+                "dimensions_on_out_of_band_answers": [
+                    self.all_dimensions.in_band,
+                    self.all_dimensions.answers,
+                ],
             },
             "injection_lift": {
                 "pairs": len(self.lifts),
@@ -344,8 +348,8 @@ def evaluate(
             report.false_alarms += bool(j.card.incorrect)
     for j in judged:
         for d in j.card.dimensions:
-            report.certain.answers += 1
-            report.certain.in_band += not j.in_band
+            report.all_dimensions.answers += 1
+            report.all_dimensions.in_band += not j.in_band
             if d.uncertain:
                 report.uncertain.answers += 1
                 report.uncertain.in_band += not j.in_band
