@@ -1,6 +1,9 @@
-"""Fit the judge's committee calibration on the dev set and write prompts/judge-calibration.toml.
+"""Fit the judge's committee calibration on the dev set: prompts/judge-calibration-MODEL.toml.
 
     python scripts/train_judge.py [--set tests/data/judge-set.toml] [--check]
+
+The meaning model is the one the judge uses (VOICEMOCK_JUDGE_MODEL, else the default); each
+model has its calibration.
 
 Reads every labelled answer of the dev set with the uncalibrated judge (the rules and the
 meaning model), measures the signals in ``voicemock.core.judge.calibration.FEATURES``, and
@@ -119,7 +122,7 @@ def main() -> int:
         trained_on=summary,
     )
     text = _toml(calibration.to_dict())
-    path = resources.prompts_dir() / resources.CALIBRATION
+    path = resources.calibration_path(scorer.meaning.name)
     if args.check:
         same = path.is_file() and _close(tomllib.loads(path.read_text()), tomllib.loads(text))
         print("up to date" if same else f"{path} is stale: run scripts/train_judge.py")

@@ -31,7 +31,7 @@ def test_the_default_meaning_model_ships_in_a_package_and_embeds_for_real(scorer
         ["the broker drops a resent batch by its producer id and sequence number"],
         ["Idempotent producer and deduplication", "Hiring plan for the sales team"],
     )
-    assert same > other + 0.2
+    assert same > other + 0.1
 
 
 def test_a_missing_model_package_is_a_clear_error_naming_it():
@@ -164,7 +164,7 @@ def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     report = evaluate(cases, scorer.score_round)
     # Measured on the split it was never tuned on (the closing note has before and after);
     # floors a little under what was measured, so a change that makes it worse fails here.
-    assert report.pairwise >= 0.76, report.misses
+    assert report.pairwise >= 0.78, report.misses
     assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.80
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
@@ -183,7 +183,7 @@ def test_eval_prints_the_dev_set_and_the_test_split(voicemock, monkeypatch):
     for figures in data["sets"].values():
         assert figures["cases"] == 3
         assert {"pairwise_agreement", "expected_pass_passed", "uncertain_marks"} <= set(figures)
-    assert "meaning: minilm-l6" in data["brain"]
+    assert f"meaning: {meaning.DEFAULT}" in data["brain"]
     text = voicemock("eval", "--limit", "3", "--meaning", "off")
     assert "== dev" in text.stdout and "== test" in text.stdout
     assert "pairwise gap" in text.stdout and "meaning: off" in text.stdout

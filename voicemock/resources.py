@@ -62,20 +62,23 @@ def rules_digest() -> str:
     root = prompts_dir()
     digest = hashlib.sha256()
     files = [root / "rubrics.toml", root / "knowledge.toml", root / "vocabulary.toml"]
-    files += [root / CALIBRATION] if (root / CALIBRATION).is_file() else []
+    files += sorted(root.glob("judge-calibration-*.toml"))
     for path in [*files, *sorted((root / "questions").glob("*.toml"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:8]
 
 
-CALIBRATION = "judge-calibration.toml"
+def calibration_path(model: str) -> Path:
+    """Where the committee calibration for a meaning model lives (one per model: each reads
+    the signals a little differently)."""
+    return prompts_dir() / f"judge-calibration-{model}.toml"
 
 
-def calibration() -> Calibration | None:
-    """The committee calibration (``prompts/judge-calibration.toml``), if it was trained."""
+def calibration(model: str) -> Calibration | None:
+    """The committee calibration for ``model``, if it was trained."""
     from voicemock.core.judge import parse_calibration
 
-    path = prompts_dir() / CALIBRATION
+    path = calibration_path(model)
     if not path.is_file():
         return None
     return parse_calibration(read_toml(path), str(path))
@@ -107,7 +110,7 @@ def scorer(model: str | None = None, calibrated: bool = True) -> Scorer:
         terms=judge_terms(),
         version=f"{rubric().version}+{rules_digest()}",
         notice=notice,
-        calibration=calibration() if calibrated else None,
+        calibration=calibration(name) if calibrated and name != "off" else None,
     )
 
 

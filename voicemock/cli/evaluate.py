@@ -112,7 +112,7 @@ test split it never is."""
 @click.option(
     "--meaning",
     type=click.Choice(["minilm-l6", "minilm-l3", "off"]),
-    help="The offline judge's meaning model (default: VOICEMOCK_JUDGE_MODEL, else minilm-l6); "
+    help="The offline judge's meaning model (default: VOICEMOCK_JUDGE_MODEL, else minilm-l3); "
     "off reads by phrases only.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")

@@ -4,8 +4,8 @@ The rules score dimensions; how those scores (and the signals behind them) map t
 committee's pass or fail is learned on the dev set (``tests/data/judge-set.toml``) by
 ``scripts/train_judge.py``: a logistic regression over a few generic signals of the
 reading (never a word of any answer, and nothing about length, so a short precise answer
-does not lose for being short). Its weights are data, ``prompts/judge-calibration.toml``,
-part of the rules digest. The frozen test split is never used to fit it.
+does not lose for being short). Its weights are data, one file per meaning model
+(``prompts/judge-calibration-MODEL.toml``), part of the rules digest. The frozen test split is never used to fit it.
 
 The probability sets the verdict's band (pass at 0.5); where it and the rules' own verdict
 disagree, the scorecard says so, and the dimensions carry the rules' scores as before.
@@ -137,7 +137,7 @@ class Calibration:
 
 
 def parse_calibration(data: Mapping[str, Any], where: str = "calibration") -> Calibration:
-    """Validate ``prompts/judge-calibration.toml``: every feature once, in order, numbers."""
+    """Validate a calibration file: every feature once, in order, and numbers."""
     rows = data.get("feature")
     if not isinstance(rows, list) or [r.get("name") for r in rows] != list(FEATURES):
         raise BankError(f"{where}: needs one [[feature]] per signal, in order: {FEATURES}")
