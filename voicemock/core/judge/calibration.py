@@ -5,7 +5,8 @@ committee's pass or fail is learned on the dev set (``tests/data/judge-set.toml`
 ``scripts/train_judge.py``: a logistic regression over a few generic signals of the
 reading (never a word of any answer, and nothing about length, so a short precise answer
 does not lose for being short). Its weights are data, one file per meaning model
-(``prompts/judge-calibration-MODEL.toml``), part of the rules digest. The frozen test split is never used to fit it.
+(``prompts/judge-calibration-MODEL.toml``), part of the rules digest. The frozen test split
+is never used to fit it.
 
 The probability sets the verdict's band (pass at 0.5); where it and the rules' own verdict
 disagree, the scorecard says so, and the dimensions carry the rules' scores as before.
