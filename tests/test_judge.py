@@ -306,9 +306,9 @@ def test_the_labelled_set_meets_the_committee_bar():
     report = evaluate(cases, scorer.score_round)
     # The dev set holds the original 42 cases and three batches written blind to the judge
     # (the last two after the calibration was first fitted): the figures are on all of it.
-    assert report.pairwise >= 0.78, report.misses
+    assert report.pairwise >= 0.80, report.misses
     assert report.band_accuracy >= 0.82
-    assert len(report.wrong_above_no_hire) <= 13
+    assert len(report.wrong_above_no_hire) <= 12
     assert report.max_lift <= 0.1
     assert report.false_alarms <= 6
 

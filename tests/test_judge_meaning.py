@@ -164,13 +164,13 @@ def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     report = evaluate(cases, scorer.score_round)
     # Measured on the split it was never tuned on (the closing note has before and after);
     # floors a little under what was measured, so a change that makes it worse fails here.
-    assert report.pairwise >= 0.78, report.misses
+    assert report.pairwise >= 0.80, report.misses
     assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.80
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
-    assert passed / of >= 0.70
+    assert passed / of >= 0.65
     failed, of = report._band_share("fail")
-    assert failed / of >= 0.78
+    assert failed / of >= 0.82
     assert report.false_alarms == 0
 
 
