@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 check: lint test
 
-lint:
+lint: $(BIN)/python
 	$(BIN)/ruff format --check voicemock tests bench scripts
 	$(BIN)/ruff check voicemock tests bench scripts
 	$(BIN)/mypy voicemock
@@ -15,8 +15,12 @@ test:
 	bash scripts/dev.sh test
 
 # The edit loop: no speech model, no real-time audio; three workers (most tests wait on I/O).
-test-fast:
+# On a fresh clone it first sets up what the tests need, as scripts/dev.sh test does.
+test-fast: $(BIN)/python
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" -n 3
+
+$(BIN)/python:
+	bash scripts/dev.sh setup
 
 bench:
 	bash scripts/dev.sh bench

@@ -4,6 +4,7 @@
 #   scripts/dev.sh demo   install what is missing, then run a replay round on audio_fixtures/
 #   scripts/dev.sh test   install what is missing (test extras too), then run the test suite
 #   scripts/dev.sh bench  install what is missing, then run the benchmarks in bench/
+#   scripts/dev.sh setup  install what is missing for the tests, and stop there
 #
 # System packages are installed with apt-get when running as root or with
 # password-less sudo; otherwise the script names what is missing and stops.
@@ -100,6 +101,13 @@ case "${1:-}" in
         [ "$status" -eq 5 ] && status=0
         exit "$status"
         ;;
+    setup)
+        ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+        ensure_venv
+        install_package "[test]"
+        "$VENV/bin/python" -m pip install --disable-pip-version-check -q ruff mypy \
+            2> >(grep -v '^WARNING: Location' >&2)
+        ;;
     bench)
         shift
         ensure_system_packages "${SYSTEM_PACKAGES[@]}"
@@ -111,7 +119,7 @@ case "${1:-}" in
         done
         ;;
     *)
-        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac
