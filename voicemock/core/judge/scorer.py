@@ -7,7 +7,7 @@ committee's rule) and :mod:`.reconcile` (an LLM's judgement checked against thes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from statistics import fmean
 
@@ -118,16 +118,8 @@ class Scorer:
         if not caps:
             dims = close_calls(dims, weights, overall, recommendation, self.options)
         caps = list(dict.fromkeys(caps))
-        committee = None
-        if self.calibration is not None and self.meaning is not None and analyses:
-            committee = fmean(
-                self.calibration.probability(
-                    calibration_features(
-                        question, analysis, dims, weights, recommendation, caps, self.meaning
-                    )
-                )
-                for question, analysis in analyses
-            )
+        committee = self._committee(analyses, dims, weights, recommendation, caps)
+        if committee is not None and self.calibration is not None:
             rules = recommendation
             recommendation = capped(
                 self.calibration.verdict(committee, [d.score for d in dims]), caps
@@ -158,6 +150,27 @@ class Scorer:
             incorrect=_unique_claims(incorrect),
             caps=tuple(caps),
             not_scored=tuple(not_scored),
+        )
+
+    def _committee(
+        self,
+        analyses: Sequence[tuple[Question, Analysis]],
+        dims: Sequence[DimensionScore],
+        weights: Mapping[str, float],
+        recommendation: str,
+        caps: Sequence[str],
+    ) -> float | None:
+        """How likely a committee passes these answers: the calibration's probability for
+        each question, averaged; None without a calibration for this meaning model."""
+        if self.calibration is None or self.meaning is None or not analyses:
+            return None
+        return fmean(
+            self.calibration.probability(
+                calibration_features(
+                    question, analysis, dims, weights, recommendation, caps, self.meaning
+                )
+            )
+            for question, analysis in analyses
         )
 
 
