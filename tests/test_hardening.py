@@ -414,9 +414,9 @@ def test_a_page_corrupted_database_is_one_line_with_the_way_to_recover(voicemock
 
 def test_doctor_runs_the_integrity_check(voicemock, data_dir):
     Store(data_dir).close()
-    assert "session database: voicemock.db: SQLite integrity check passed" in (
-        voicemock("doctor").stdout
-    )
+    out = voicemock("doctor").stdout
+    assert "session database: voicemock.db: SQLite integrity check passed" in out
+    assert "judge: meaning model minilm-l3, calibrated" in out
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path, data_dir):

@@ -70,6 +70,27 @@ def _turn_model() -> Check:
     )
 
 
+def _judge() -> Check:
+    """The judge's meaning model: loaded and timed on one sentence; and its calibration."""
+    import time
+
+    from voicemock import resources
+
+    try:
+        scorer = resources.scorer()
+    except VoicemockError as exc:
+        return Check("judge", "fail", str(exc))
+    if scorer.meaning is None:
+        return Check("judge", "warn", scorer.notice or "reading by phrases only")
+    start = time.perf_counter()
+    scorer.meaning.similarity(["the broker drops a resent batch"], ["idempotent producer"])
+    seconds = time.perf_counter() - start
+    calibrated = "calibrated" if scorer.calibration is not None else "not calibrated"
+    return Check(
+        "judge", "ok", f"meaning model {scorer.meaning.name}, {calibrated}, {seconds:.2f} s to load"
+    )
+
+
 def _voice() -> Check:
     if shutil.which("espeak-ng") is None and shutil.which("espeak") is None:
         return Check(
@@ -159,6 +180,7 @@ def run_checks(settings: Any) -> list[Check]:
         *_data_folder(settings),
         _speech_model(settings),
         _turn_model(),
+        _judge(),
         _voice(),
         _microphone(),
         *_llm(settings),
