@@ -143,8 +143,9 @@ def voicemock_process(tmp_path: Path, data_dir: Path):
 
 @pytest.fixture(autouse=True)
 def _fast_tier_never_runs_the_speech_model(request: pytest.FixtureRequest, monkeypatch):
-    """``slow`` means "runs the speech model or plays real-time audio": a test without the
-    mark that reaches the model fails here, so ``make test-fast`` stays fast."""
+    """``slow`` means "runs the speech model, plays real-time audio, or measures the judge on
+    a whole labelled set": a test without the mark that reaches the speech model fails here,
+    so ``make test-fast`` stays fast."""
     if request.node.get_closest_marker("slow") is not None:
         return
     from voicemock.stt.whisper import WhisperTranscriber

@@ -280,6 +280,7 @@ def test_own_questions_draw_concepts_from_their_round_only():
     assert "how you found out" not in names and "situation" not in names
 
 
+@pytest.mark.slow
 def test_the_labelled_set_meets_the_committee_bar():
     scorer = resources.scorer()
     cases = load_set(JUDGE_SET, resources.bank(), scorer.meaning)

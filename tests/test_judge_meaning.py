@@ -159,6 +159,7 @@ def test_own_questions_find_their_concepts_by_meaning(scorer):
 
 
 # -- both splits, measured -------------------------------------------------------------
+@pytest.mark.slow
 def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     cases = load_set(DATA / "judge-test.toml", resources.bank(), scorer.meaning)
     report = evaluate(cases, scorer.score_round)
@@ -238,6 +239,7 @@ def test_a_model_judgement_is_reconciled_with_the_rules_in_the_core(scorer):
 
 
 # -- the committee calibration ---------------------------------------------------------
+@pytest.mark.slow
 def test_the_calibration_is_trained_on_the_dev_set_as_it_is_now():
     import subprocess
     import sys
