@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-JUDGES = ("off", "minilm-l6", "minilm-l3")
+JUDGES = ("off", "minilm-l3", "minilm-l6")
 
 
 def measure(model: str, repeat: int) -> dict[str, float | str]:

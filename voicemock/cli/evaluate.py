@@ -111,7 +111,7 @@ test split it never is."""
 )
 @click.option(
     "--meaning",
-    type=click.Choice(["minilm-l6", "minilm-l3", "off"]),
+    type=click.Choice(["minilm-l3", "minilm-l6", "off"]),
     help="The offline judge's meaning model (default: VOICEMOCK_JUDGE_MODEL, else minilm-l3); "
     "off reads by phrases only.",
 )
