@@ -8,7 +8,7 @@ from typing import Any
 
 from voicemock.core.bank import QuestionBank, load_bank, read_toml
 from voicemock.core.delivery import DeliveryConfig, DeliveryMeter
-from voicemock.core.judge import Calibration, Scorer
+from voicemock.core.judge import Calibration, Meaning, Scorer
 from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
 from voicemock.core.stories import Competency, load_competencies
@@ -43,13 +43,17 @@ def knowledge() -> Knowledge:
     return load_knowledge(prompts_dir() / "knowledge.toml")
 
 
+@lru_cache(maxsize=1)
+def _vocabulary_file() -> dict[str, Any]:
+    return read_toml(prompts_dir() / "vocabulary.toml")
+
+
+@lru_cache(maxsize=1)
 def judge_terms() -> tuple[str, ...]:
     """The domain's own terms, as they are spelled: the recogniser's vocabulary, the judge's
     list and the ecosystem lexicon (without wildcards). Ordinary words are not among them, so
     the jargon normaliser never turns one English word into another."""
-    import tomllib
-
-    data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
+    data = _vocabulary_file()
     terms = [*data["terms"], *data.get("judge_terms", ()), *rubric().lexicons["ecosystem"]]
     return tuple(dict.fromkeys(t for t in terms if "*" not in t))
 
@@ -84,25 +88,18 @@ def calibration(model: str) -> Calibration | None:
     return parse_calibration(read_toml(path), str(path))
 
 
-@lru_cache(maxsize=8)
 def scorer(model: str | None = None, calibrated: bool = True) -> Scorer:
     """The offline judge: the rubric, the reference knowledge (wrong claims), the meaning
     model (``model``, else ``VOICEMOCK_JUDGE_MODEL``, else the default; ``off`` for none)
     and, unless ``calibrated`` is false, the committee calibration."""
     from voicemock import meaning
-    from voicemock.core.judge.reading import STOPWORDS
 
-    name = model or meaning.chosen_model()
-    reader = None
-    notice = ""
-    if name != "off":
-        spec = meaning.MODELS[name]
-        try:
-            meaning.model_files(spec)
-        except meaning.ModelMissing as exc:
-            notice = f"read by phrases only: {exc}"
-        else:
-            reader = meaning.Reader(meaning.SentenceModel(spec), judge_terms(), STOPWORDS)
+    return _scorer(model or meaning.chosen_model(), calibrated)
+
+
+@lru_cache(maxsize=8)
+def _scorer(name: str, calibrated: bool) -> Scorer:
+    reader, notice = _reader(name)
     return Scorer(
         rubric(),
         knowledge(),
@@ -114,12 +111,26 @@ def scorer(model: str | None = None, calibrated: bool = True) -> Scorer:
     )
 
 
+@lru_cache(maxsize=4)
+def _reader(name: str) -> tuple[Meaning | None, str]:
+    """One reader per meaning model in a process (a model is loaded once, whichever scorer
+    asks for it); with none, the notice the scorecard carries."""
+    from voicemock import meaning
+    from voicemock.core.judge.reading import STOPWORDS
+
+    if name == "off":
+        return None, ""
+    spec = meaning.MODELS[name]
+    try:
+        meaning.model_files(spec)
+    except meaning.ModelMissing as exc:
+        return None, f"read by phrases only: {exc}"
+    return meaning.Reader(meaning.SentenceModel(spec), judge_terms(), STOPWORDS), ""
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
-    import tomllib
-
-    data = tomllib.loads((prompts_dir() / "vocabulary.toml").read_text(encoding="utf-8"))
-    return tuple(data["terms"])
+    return tuple(_vocabulary_file()["terms"])
 
 
 @lru_cache(maxsize=1)

@@ -111,19 +111,15 @@ class SentenceModel:
         self._cache: dict[str, np.ndarray] = {}
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memory = threading.Lock()
-        self.load_seconds: float | None = None
 
     def load(self) -> None:
         """Open the model (about half a second); later calls return at once."""
         with self._lock:
             if self._session is not None:
                 return
-            import time
-
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            start = time.perf_counter()
             onnx, tokenizer_file = model_files(self.spec)
             tokenizer = Tokenizer.from_file(str(tokenizer_file))
             tokenizer.enable_truncation(_MAX_TOKENS)
@@ -138,7 +134,6 @@ class SentenceModel:
             outputs = session.get_outputs()
             self._output = next((o.name for o in outputs if len(o.shape) == 3), outputs[0].name)
             self._tokenizer, self._session = tokenizer, session
-            self.load_seconds = time.perf_counter() - start
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text (the last few thousand are remembered:

@@ -117,7 +117,7 @@ class AnswerReader:
         self.knowledge = knowledge
         self.meaning = meaning
         self.options = rubric.judge
-        self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
+        self.markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
         # Every term of the domain the judge knows: what a list is made of, and what makes
         # a sentence concrete.
         self._all_terms = PhraseSet(
@@ -135,7 +135,7 @@ class AnswerReader:
         wrong: tuple[str, ...] = ()
         if self._claims is not None and not to_scorer:
             wrong = tuple(m.id for m in self._claims.check(heard))
-        split = reading.reason_split(norm, self._markers["reasoning"])
+        split = reading.reason_split(norm, self.markers["reasoning"])
         concrete = reading.measured(norm) or self._all_terms.any(norm)
         lists = reading.list_like(text, norm, self._all_terms)
         if split is None or (lists and reading.enumeration(text)):
@@ -235,7 +235,7 @@ class AnswerReader:
         tradeoffs = tuple(
             s.text
             for s in counted
-            if s.reasoning and self._markers["tradeoff"].any(s.reason or s.norm)
+            if s.reasoning and self.markers["tradeoff"].any(s.reason or s.norm)
         )
         central = set(self.knowledge.topics_of(question)) if self.knowledge else set()
         wrong = []

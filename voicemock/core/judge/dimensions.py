@@ -9,7 +9,7 @@ signals behind a score disagree, the score says so (``uncertain``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from voicemock.core.judge import reading
@@ -23,10 +23,16 @@ from voicemock.core.text import PhraseSet
 class DimensionScorer:
     """Scores the dimensions a question calls for."""
 
-    def __init__(self, rubric: Rubric, meaning: Meaning | None = None) -> None:
+    def __init__(
+        self,
+        rubric: Rubric,
+        meaning: Meaning | None = None,
+        markers: Mapping[str, PhraseSet] | None = None,
+    ) -> None:
         self.options = rubric.judge
         self.meaning = meaning
-        self._markers = {name: PhraseSet(p) for name, p in rubric.markers.items()}
+        # The reader compiles the same marker phrases: a scorer hands them over.
+        self._markers = markers or {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
 
     def _count(self, sentences: Iterable[Sentence], marker: str) -> int:

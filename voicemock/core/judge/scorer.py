@@ -57,7 +57,7 @@ class Scorer:
         # none, the rules' verdict stands alone.
         same = calibration is not None and meaning is not None and calibration.model == meaning.name
         self.calibration = calibration if same else None
-        self.dimensions = DimensionScorer(rubric, meaning)
+        self.dimensions = DimensionScorer(rubric, meaning, self.reader.markers)
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
         return self.reader.sentences(answers)
