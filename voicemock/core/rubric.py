@@ -111,6 +111,9 @@ class JudgeOptions:
     hire."""
     hire_overall: float = 2.75
     """Weighted overall from which a round whose core dimensions are at three is a hire."""
+    hire_with_a_two_overall: float = 3.0
+    """In a round without a core dimension, the weighted overall from which a dimension at
+    two does not block a hire."""
     hire_allows_one_weak_at: float = 2.8
     """Weighted overall from which one secondary dimension at one does not block a hire."""
     close_call: float = 0.2

@@ -141,7 +141,10 @@ def parse_calibration(data: Mapping[str, Any], where: str = "calibration") -> Ca
     """Validate a calibration file: every feature once, in order, and numbers."""
     rows = data.get("feature")
     if not isinstance(rows, list) or [r.get("name") for r in rows] != list(FEATURES):
-        raise BankError(f"{where}: needs one [[feature]] per signal, in order: {FEATURES}")
+        raise BankError(
+            f"{where}: needs one [[feature]] per signal, in order (refit it with "
+            f"scripts/train_judge.py): {', '.join(FEATURES)}"
+        )
     try:
         means = tuple(float(r["mean"]) for r in rows)
         scales = tuple(float(r["scale"]) for r in rows)

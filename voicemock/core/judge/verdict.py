@@ -45,7 +45,7 @@ def verdict(
     else:
         # No core: every dimension gates, as the weakest link.
         core_low = weakest
-        hire = weakest >= 2 and (weakest >= 3 or overall >= 3.0)
+        hire = weakest >= 2 and (weakest >= 3 or overall >= opts.hire_with_a_two_overall)
     if hire and overall >= opts.hire_overall:
         return VERDICTS[2]
     if overall >= opts.no_hire_floor or core_low >= 2:
