@@ -7,11 +7,12 @@ model has its calibration.
 
 Reads every labelled answer of the dev set with the uncalibrated judge (the rules and the
 meaning model), measures the signals in ``voicemock.core.judge.calibration.FEATURES``, and
-fits a logistic regression (L2-regularised, full-batch gradient descent: deterministic) to
-the committee's pass or fail. Before the final fit it reports a ten-fold cross-validation
-by case on the dev set (pairwise ranking and pass/fail agreement on cases held out), so the
-figure that goes into the file is one the fit did not see. The frozen test split is never
-read. ``--check`` fits again and fails if the file on disk differs (a stale calibration).
+fits a logistic regression over them and their squares (L2-regularised, full-batch gradient
+descent: deterministic) to the committee's pass or fail. Before the final fit it reports a
+ten-fold cross-validation by case on the dev set (pairwise ranking and pass/fail agreement
+on cases held out), so the figure that goes into the file is one the fit did not see. The
+frozen test split is never read. ``--check`` fits again and fails if the file on disk
+differs (a stale calibration).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main() -> int:
     from voicemock import resources
     from voicemock.core.evaluation import load_set
     from voicemock.core.judge import Calibration
-    from voicemock.core.judge.calibration import FEATURES, features
+    from voicemock.core.judge.calibration import FEATURES, TERMS, features, terms
 
     scorer = resources.scorer(calibrated=False)
     if scorer.meaning is None:
@@ -87,14 +88,21 @@ def main() -> int:
                 card.recommendation,
                 card.caps,
                 scorer.meaning,
+                scorer.myths,
             )
-            rows.append([values[n] for n in FEATURES])
+            rows.append(values)
             labels.append(float(answer.band == ("hire", "strong hire")))
             case_ids.append(case.id)
             ranks.append(answer.rank)
-    x, y = np.array(rows), np.array(labels)
+    y = np.array(labels)
+    base = np.array([[values[n] for n in FEATURES] for values in rows])
+    base_scales = base.std(axis=0)
+    base_scales[base_scales < 1e-6] = 1.0
+    x = np.array([terms(values, base.mean(axis=0), base_scales) for values in rows])
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales < 1e-6] = 1.0
+    # The signals' own standardisation is the one their squares were taken with.
+    means[: len(FEATURES)], scales[: len(FEATURES)] = base.mean(axis=0), base_scales
     xs = (x - means) / scales
 
     order = sorted(set(case_ids))
@@ -129,7 +137,7 @@ def main() -> int:
         return 0 if same else 1
     path.write_text(text)
     print(f"wrote {path}")
-    for name, weight in sorted(zip(FEATURES, w, strict=True), key=lambda t: -abs(t[1])):
+    for name, weight in sorted(zip(TERMS, w, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:<16}{weight:+.3f}")
     return 0
 

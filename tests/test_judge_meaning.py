@@ -284,15 +284,15 @@ def test_caps_hold_whatever_the_calibration_says(scorer):
 
 def test_a_calibration_file_is_validated():
     from voicemock.core.judge import parse_calibration
-    from voicemock.core.judge.calibration import FEATURES
+    from voicemock.core.judge.calibration import TERMS
 
     good = {
         "bias": 0.1,
         "model": "minilm-l6",
-        "feature": [{"name": n, "mean": 0.0, "scale": 1.0, "weight": 0.5} for n in FEATURES],
+        "feature": [{"name": n, "mean": 0.0, "scale": 1.0, "weight": 0.5} for n in TERMS],
     }
     assert parse_calibration(good).model == "minilm-l6"
-    with pytest.raises(BankError, match="one \\[\\[feature\\]\\] per signal"):
+    with pytest.raises(BankError, match="one \\[\\[feature\\]\\] per term"):
         parse_calibration({**good, "feature": good["feature"][:-1]})
     bad_scale = [dict(f, scale=0.0) for f in good["feature"]]
     with pytest.raises(BankError, match="scales must be positive"):

@@ -46,8 +46,24 @@ FEATURES = (
     "sp_sim_max",
     "sp_sim_mean",
     "uncertain",
+    "myth_lean",
+    "myth_margin",
 )
 """The signals the calibration reads, in order. Each is a number from the rules' reading."""
+
+TERMS = (*FEATURES, *(f"{name}^2" for name in FEATURES))
+"""The regression's terms: each signal, then its square (of the signal standardised), so
+the fit can say "too little or too much of this" as well as "more of this"."""
+
+
+def terms(
+    values: Mapping[str, float], means: Sequence[float], scales: Sequence[float]
+) -> list[float]:
+    """The :data:`TERMS` of one reading; ``means`` and ``scales`` standardise the signals
+    before they are squared (the first len(FEATURES) of a calibration's own)."""
+    raw = [values[name] for name in FEATURES]
+    z = [(v - m) / s for v, m, s in zip(raw, means, scales, strict=False)]
+    return [*raw, *(v * v for v in z)]
 
 
 def features(
@@ -58,8 +74,13 @@ def features(
     recommendation: str,
     caps: Sequence[str],
     meaning: Meaning,
+    myths: Sequence[tuple[str, str]] = (),
 ) -> dict[str, float]:
-    """The signals of one question's answers, as :data:`FEATURES` names them."""
+    """The signals of one question's answers, as :data:`FEATURES` names them.
+
+    ``myths`` are the known misconceptions as (claim, correction): a sentence nearer a
+    claim than its correction leans towards the myth. Embeddings hear the topic better than
+    the polarity, so this is a soft signal for the fit to weigh, never a cap by itself."""
     counted = analysis.counted
     n = max(1, len(counted))
     core = [d.score for d in dims if weights.get(d.id, 1.0) > 1] or [d.score for d in dims]
@@ -69,6 +90,7 @@ def features(
     to_question = [r[0] for r in rows]
     to_points = [max(r[1:]) if len(r) > 1 else 0.0 for r in rows]
     coverage = analysis.coverage
+    lean, margin = _myth_lean([s.text for s in counted], myths, meaning)
     return {
         "overall": sum(d.score * weights.get(d.id, 1.0) for d in dims) / total,
         "min_dim": float(min((d.score for d in dims), default=1)),
@@ -90,12 +112,32 @@ def features(
         "sp_sim_max": max(to_points),
         "sp_sim_mean": fmean(to_points),
         "uncertain": sum(bool(d.uncertain) for d in dims) / max(1, len(dims)),
+        "myth_lean": lean,
+        "myth_margin": margin,
     }
+
+
+def _myth_lean(
+    sentences: Sequence[str], myths: Sequence[tuple[str, str]], meaning: Meaning
+) -> tuple[float, float]:
+    """The closest a sentence comes to a myth it is nearer than to the myth's correction,
+    and the largest lead of a myth over its correction (0 without sentences or myths)."""
+    if not sentences or not myths:
+        return 0.0, 0.0
+    to_claims = meaning.similarity(sentences, [c for c, _ in myths])
+    to_fixes = meaning.similarity(sentences, [f for _, f in myths])
+    lean = margin = 0.0
+    for claims, fixes in zip(to_claims, to_fixes, strict=True):
+        for c, f in zip(claims, fixes, strict=True):
+            if c > f:
+                lean = max(lean, c)
+                margin = max(margin, c - f)
+    return lean, margin
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic regression over standardised :data:`FEATURES`."""
+    """A logistic regression over standardised :data:`TERMS`."""
 
     means: tuple[float, ...]
     scales: tuple[float, ...]
@@ -111,9 +153,10 @@ class Calibration:
     """What it was fitted on, and how it did there (cross-validated): provenance for people."""
 
     def probability(self, values: Mapping[str, float]) -> float:
+        row = terms(values, self.means, self.scales)
         z = self.bias + sum(
-            w * (values[name] - m) / s
-            for name, m, s, w in zip(FEATURES, self.means, self.scales, self.weights, strict=True)
+            w * (v - m) / s
+            for v, m, s, w in zip(row, self.means, self.scales, self.weights, strict=True)
         )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -132,7 +175,7 @@ class Calibration:
             "bias": self.bias,
             "feature": [
                 {"name": n, "mean": m, "scale": s, "weight": w}
-                for n, m, s, w in zip(FEATURES, self.means, self.scales, self.weights, strict=True)
+                for n, m, s, w in zip(TERMS, self.means, self.scales, self.weights, strict=True)
             ],
         }
 
@@ -140,10 +183,10 @@ class Calibration:
 def parse_calibration(data: Mapping[str, Any], where: str = "calibration") -> Calibration:
     """Validate a calibration file: every feature once, in order, and numbers."""
     rows = data.get("feature")
-    if not isinstance(rows, list) or [r.get("name") for r in rows] != list(FEATURES):
+    if not isinstance(rows, list) or [r.get("name") for r in rows] != list(TERMS):
         raise BankError(
-            f"{where}: needs one [[feature]] per signal, in order (refit it with "
-            f"scripts/train_judge.py): {', '.join(FEATURES)}"
+            f"{where}: needs one [[feature]] per term, in order (refit it with "
+            f"scripts/train_judge.py): {', '.join(TERMS)}"
         )
     try:
         means = tuple(float(r["mean"]) for r in rows)

@@ -58,6 +58,10 @@ class Scorer:
         same = calibration is not None and meaning is not None and calibration.model == meaning.name
         self.calibration = calibration if same else None
         self.dimensions = DimensionScorer(rubric, meaning, self.reader.markers)
+        self.myths = tuple(
+            (m.claim, m.correction) for m in (knowledge.misconceptions if knowledge else ())
+        )
+        """The known misconceptions as (claim, correction), for the calibration's signals."""
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
         return self.reader.sentences(answers)
@@ -167,7 +171,14 @@ class Scorer:
         return fmean(
             self.calibration.probability(
                 calibration_features(
-                    question, analysis, dims, weights, recommendation, caps, self.meaning
+                    question,
+                    analysis,
+                    dims,
+                    weights,
+                    recommendation,
+                    caps,
+                    self.meaning,
+                    self.myths,
                 )
             )
             for question, analysis in analyses
