@@ -96,6 +96,7 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
     from voicemock.audio.turn import TurnModel
     from voicemock.core.brain import OfflineBrain
     from voicemock.round.sources import LiveAnswers
+    from voicemock.round.turntaking import CaptureOptions
     from voicemock.stt import WhisperTranscriber
     from voicemock.tts import Speaker
 
@@ -109,8 +110,10 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
     mic = MicSource()
     mic.start()
     modes = {
-        "turn detection": LiveAnswers(mic, stt, end_silence_s=10.0, turn_model=model),
-        "4 s silence": LiveAnswers(mic, stt, end_silence_s=4.0),
+        "turn detection": LiveAnswers(
+            mic, stt, options=CaptureOptions(end_silence_s=10.0), turn_model=model
+        ),
+        "4 s silence": LiveAnswers(mic, stt, options=CaptureOptions(end_silence_s=4.0)),
     }
     complete = [(speech.synthesize(text, voice), None) for text, voice in zip(
         speech.COMPLETE, speech.VOICES, strict=True
@@ -215,6 +218,7 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
     from voicemock.audio.playback import play_line
     from voicemock.core.brain import OfflineBrain
     from voicemock.round.sources import LiveAnswers
+    from voicemock.round.turntaking import CaptureOptions
     from voicemock.stt import WhisperTranscriber, build_prompt
     from voicemock.tts import Speaker
 
@@ -235,7 +239,8 @@ def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
     mic = MicSource()
     mic.start()
     finish = threading.Event()
-    live = LiveAnswers(mic, stt, end_silence_s=args.end_silence, max_answer_s=600, finish=finish)
+    options = CaptureOptions(end_silence_s=args.end_silence, max_answer_s=600)
+    live = LiveAnswers(mic, stt, options=options, finish=finish)
     modes = ["key", "silence"] if args.end == "both" else [args.end]
     results: dict[tuple[str, int], list[float]] = {}
     naive: dict[int, list[float]] = {}

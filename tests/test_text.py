@@ -53,16 +53,17 @@ def test_an_answer_that_stops_mid_clause_sounds_unfinished(text, unfinished):
 
 
 def test_the_turn_judge_never_ends_an_unfinished_clause_early():
-    from voicemock.round.sources import TurnJudge
+    from voicemock.round.turntaking import CaptureOptions, Pause
 
-    judge = TurnJudge()
+    judge = CaptureOptions(end_silence_s=10.0)
     # However sure the sound is, a dangling clause waits for the ceiling.
-    assert judge.verdict(0.99, "and the second thing I would do is") == "thinking"
-    assert judge.silence_needed("thinking", 10.0) == 10.0
-    assert judge.verdict(0.9, "So I would accept that cost.") == "complete"
-    assert judge.verdict(0.1, "So I would accept that cost.") == "unsure"
-    assert judge.silence_needed("complete", 10.0) < judge.silence_needed("unsure", 10.0) < 10.0
-    assert judge.silence_needed("unsure", 1.0) == 1.0  # never beyond the ceiling
+    assert judge.verdict(0.99, "and the second thing I would do is") is Pause.THINKING
+    assert judge.silence_needed(Pause.THINKING) == 10.0
+    assert judge.verdict(0.9, "So I would accept that cost.") is Pause.COMPLETE
+    assert judge.verdict(0.1, "So I would accept that cost.") is Pause.UNSURE
+    assert judge.silence_needed(Pause.COMPLETE) < judge.silence_needed(Pause.UNSURE) < 10.0
+    short = CaptureOptions(end_silence_s=1.0)
+    assert short.silence_needed(Pause.UNSURE) == 1.0  # never beyond the ceiling
 
 
 def test_stretches_cut_at_the_length_limit_are_told_from_stretches_ended_by_a_pause():

@@ -9,6 +9,7 @@ silence, or the time limit) only the tail is left to transcribe.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -23,10 +24,9 @@ from voicemock.audio.devices import NO_DEVICE_HINT, AudioDeviceError
 from voicemock.audio.files import FileSource
 from voicemock.audio.mic import MicSource
 from voicemock.audio.turn import TurnModel
-from voicemock.audio.vad import FRAME, AnswerEnded, Endpointer, SpeechClosed, StreamingVad
+from voicemock.audio.vad import FRAME, StreamingVad
 from voicemock.audio.wav import WavWriter
 from voicemock.core.models import SAMPLE_RATE, Segment, Transcript
-from voicemock.core.text import sounds_unfinished
 from voicemock.errors import AudioInputError
 from voicemock.round.events import (
     AnswerStarted,
@@ -38,8 +38,16 @@ from voicemock.round.events import (
     ignore,
 )
 from voicemock.round.ports import CapturedAnswer, Transcriber
-
-STALL_S = 3.0  # no audio at all for this long means the device is gone
+from voicemock.round.turntaking import (
+    Action,
+    CaptureOptions,
+    EndOfTurn,
+    Hear,
+    Readings,
+    StateChanged,
+    Transcribe,
+    TurnTaker,
+)
 
 
 class ReplayAnswers:
@@ -106,54 +114,14 @@ class _Growing:
         return self._data[start : self.size if end is None else min(end, self.size)]
 
 
-COMPLETE_SILENCE_S = 0.5
-"""Silence after the last word that ends an answer judged complete (words and sound agree)."""
-UNSURE_SILENCE_S = 2.0
-"""Silence that ends an answer whose words are finished but whose sound is not."""
-FRAME_PAD_S = 0.5
-"""Room tone kept around the speech for the final pass."""
-JUDGE_WINDOW_S = 8.0
-"""The most of an unbroken run of speech read again as one stretch when a pause ends it."""
-RECHECK_S = 0.25
-"""While unsure, the turn model hears the growing pause again this often."""
-SHORT_STRETCH_S = 1.5
-"""A stretch this short that a pause closes is read together with the speech before it:
-alone, a word or two are easily misheard ("…consistent." as "This consists of")."""
-THINKING_RECHECK_S = 2.5
-"""A pause judged "thinking" this long is judged once more on a careful reading of the
-speech before it, so a misheard dangling word cannot hold the microphone to the ceiling."""
-
-
-@dataclass(frozen=True)
-class TurnJudge:
-    """Is a pause the end of the answer? The turn model hears the audio, the live transcript
-    is read for an unfinished clause; a dangling clause always means "still thinking"."""
-
-    threshold: float = 0.5
-    complete_silence_s: float = COMPLETE_SILENCE_S
-    unsure_silence_s: float = UNSURE_SILENCE_S
-
-    def verdict(self, probability: float, text: str) -> str:
-        """ "thinking" (keep listening up to the ceiling), "complete" or "unsure"."""
-        if sounds_unfinished(text):
-            return "thinking"
-        return "complete" if probability >= self.threshold else "unsure"
-
-    def silence_needed(self, verdict: str, ceiling_s: float) -> float:
-        if verdict == "complete":
-            return min(self.complete_silence_s, ceiling_s)
-        if verdict == "unsure":
-            return min(self.unsure_silence_s, ceiling_s)
-        return ceiling_s
-
-
 class LiveAnswers:
     """Captures each answer from the microphone until the candidate is done.
 
-    With a turn model, each pause in the answer is judged: a finished answer ends after
-    half a second of silence, an unfinished clause ("…and the second thing is") keeps the
-    microphone open through a thinking pause up to ``end_silence_s`` (the ceiling). Without
-    one, only the ceiling ends an answer. Enter ends it at once either way. When an answer
+    When the answer ends is decided by :class:`~voicemock.round.turntaking.TurnTaker`
+    (with a turn model, a finished answer ends after half a second of silence and an
+    unfinished clause keeps the microphone open up to the ceiling; without one, only the
+    ceiling ends it); Enter ends it at once either way. This class does the audio and file
+    work: the WAV on disk, the VAD, the transcription worker, the turn model. When an answer
     has ended, the whole of it is transcribed again with the replay settings in the
     background (``CapturedAnswer.final``): that is the transcript stored and scored.
     """
@@ -163,22 +131,18 @@ class LiveAnswers:
         mic: MicSource,
         transcriber: Transcriber,
         *,
-        end_silence_s: float = 10.0,
-        max_answer_s: float = 300.0,
+        options: CaptureOptions | None = None,
         finish: threading.Event | None = None,
         emit: Emit = ignore,
         turn_model: TurnModel | None = None,
-        judge: TurnJudge | None = None,
         drain_at_start: bool = True,
     ) -> None:
         self.mic = mic
         self.transcriber = transcriber
-        self.end_silence_s = end_silence_s
-        self.max_answer_s = max_answer_s
+        self.options = options or CaptureOptions()
         self.finish = finish or threading.Event()
         self.emit = emit
         self.turn_model = turn_model
-        self.judge = judge or TurnJudge()
         self.drain_at_start = drain_at_start
         """Drop what the microphone heard before the answer (no voice asked the question; with
         a voice, the microphone is drained when the question ends, and speech that starts
@@ -196,13 +160,46 @@ class LiveAnswers:
     def leftover(self) -> tuple[str, ...]:
         return ()
 
-    def _final_pass(
+    def capture(self, text_prompt: str, wav_path: Path) -> CapturedAnswer:
+        """Record one answer to ``wav_path`` and return it transcribed."""
+        self.vad.reset()
+        self.finish.clear()
+        if self.drain_at_start:
+            self.mic.drain()
+        answer = _Answer(self, text_prompt)
+        limit, stall = self.options.max_answer_s + 5, self.options.stall_s
+        self.emit(ListeningStarted(self.options.end_silence_s, self.options.max_answer_s))
+        started = last_audio = time.monotonic()
+        with WavWriter(wav_path) as wav:
+            while answer.taker.ended is None:
+                answer.take_readings()
+                if self.finish.is_set():
+                    answer.run(answer.taker.key())
+                elif time.monotonic() - started > limit:
+                    answer.run(answer.taker.stop(EndOfTurn.MAX))  # the device stalled
+                if answer.taker.ended is not None:
+                    break
+                chunk = self.mic.read(timeout=0.05)
+                if chunk is not None and chunk.size:
+                    last_audio = time.monotonic()
+                    wav.write(chunk)
+                    answer.hear(chunk)
+                elif time.monotonic() - last_audio > stall:
+                    raise AudioDeviceError(
+                        f"the microphone stopped delivering audio for {stall:.0f} s "
+                        f"(unplugged, or taken by another program?); the answer so far is "
+                        f"saved in {wav_path}; {NO_DEVICE_HINT}"
+                    )
+        return answer.finished(time.monotonic())
+
+    def final_pass(
         self, audio: np.ndarray, spans: list[tuple[float, float]], text_prompt: str
     ) -> Transcript:
-        """The whole answer, framed the way a recording would be (half a second of room tone
-        around the speech), transcribed with the replay settings; times stay the answer's."""
-        start = max(0, int((spans[0][0] - FRAME_PAD_S) * SAMPLE_RATE)) if spans else 0
-        end = int((spans[-1][1] + FRAME_PAD_S) * SAMPLE_RATE) if spans else audio.size
+        """The whole answer, framed the way a recording would be (room tone around the
+        speech), transcribed with the replay settings; times stay the answer's."""
+        pad = self.options.frame_pad_s
+        start = max(0, int((spans[0][0] - pad) * SAMPLE_RATE)) if spans else 0
+        end = int((spans[-1][1] + pad) * SAMPLE_RATE) if spans else audio.size
         transcript = self.transcriber.transcribe(audio[start:end], prompt=text_prompt)
         offset = start / SAMPLE_RATE
         return Transcript(
@@ -210,220 +207,135 @@ class LiveAnswers:
             duration=audio.size / SAMPLE_RATE,
         )
 
-    def capture(self, text_prompt: str, wav_path: Path) -> CapturedAnswer:
-        """Record one answer to ``wav_path`` and return it transcribed."""
-        self.vad.reset()
-        self.finish.clear()
-        if self.drain_at_start:
-            self.mic.drain()
-        # Short stretches: the last one, whose words decide whether a pause ends the answer,
-        # is transcribed quickly. (The stored transcript comes from the final pass.)
-        endpoint = Endpointer(
-            end_silence_s=self.end_silence_s,
-            max_answer_s=self.max_answer_s,
-            segment_pause_s=0.25,
-            max_segment_s=4.0,
-        )
-        pending = np.zeros(0, dtype=np.float32)
-        results: list[tuple[int, list[Segment]]] = []
-        futures: list[Future[None]] = []
-        spans: list[tuple[float, float]] = []
-        audio_len = 0
-        # The pause being judged: the turn model's probability, and the transcription of the
-        # stretch of speech that the pause closed (the text is read when it arrives).
-        check: tuple[float, Future[None]] | None = None
-        verdict: str | None = None
-        turn_calls: list[float] = []
+    def read_stretch(
+        self,
+        reading: Transcribe,
+        audio: np.ndarray,
+        text_prompt: str,
+        context: Readings[list[Segment]],
+        out: queue.SimpleQueue[_Reading],
+    ) -> None:
+        """On the worker: one stretch, primed with the text before it so the recogniser keeps
+        the thread of the answer. ``context`` belongs to the worker (one thread touches it);
+        the result goes to the capture through ``out``."""
+        before = context.items()[-2:]
+        prompt = f"{text_prompt} {' '.join(s.text for segs in before for s in segs)}".strip()
+        transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=not reading.careful)
+        segs = [s.shifted(reading.start / SAMPLE_RATE) for s in transcript.segments]
+        context.put(reading.start, segs)
+        out.put(_Reading(reading, segs))
 
-        def transcribe(start: int, audio: np.ndarray, shown_until: int, fast: bool = True) -> None:
-            # One worker: stretches are transcribed in order, each primed with the text
-            # before it so the recogniser keeps the thread of the answer. A stretch that
-            # re-reads cut pieces replaces their text (only its new words are shown).
-            while results and results[-1][0] >= start:
-                results.pop()
-            context = " ".join(s.text for _, segs in results[-2:] for s in segs)
-            prompt = f"{text_prompt} {context}".strip()
-            transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=fast)
-            segs = [s.shifted(start / SAMPLE_RATE) for s in transcript.segments]
-            results.append((start, segs))
-            shown = shown_until / SAMPLE_RATE
-            words = [w.text for s in segs for w in s.words if w.start >= shown - 0.05]
-            text = (
-                " ".join(s.text for s in segs) if shown_until <= start else " ".join(words)
-            ).strip()
-            if text:
-                self.emit(SegmentTranscribed(text, shown, (start + audio.size) / SAMPLE_RATE))
 
-        full = _Growing()
-        run_start: int | None = None  # where the pieces cut at the length limit began
-        read_from: int | None = None  # where the last stretch handed out was read from
-        starts: list[int] = []  # where each stretch handed out was read from, in order
-        window = int(JUDGE_WINDOW_S * SAMPLE_RATE)
+@dataclass(frozen=True)
+class _Reading:
+    """A stretch read on the worker, on its way to the capture."""
 
-        def boundary(earliest: int, end: int, fallback: int) -> int:
-            """The first read start from ``earliest`` within the window before ``end``:
-            a reading from there replaces every reading after it, so none overlaps."""
-            lo = max(earliest, end - window)
-            return min((k for k in starts if k >= lo), default=fallback)
+    asked: Transcribe
+    segments: list[Segment]
 
-        def submit(closed: SpeechClosed) -> Future[None]:
-            nonlocal run_start, read_from
-            spans.append((closed.start / SAMPLE_RATE, closed.end / SAMPLE_RATE))
-            start = closed.start
-            if not closed.at_pause:
-                # Cut mid-speech, maybe mid-word: shown now, read again whole at the pause.
-                run_start = closed.start if run_start is None else run_start
-            elif run_start is not None:
-                # The words before a pause decide whether the answer is over: read the run
-                # since the last real pause as one stretch (its last JUDGE_WINDOW_S at most),
-                # not the pieces the length limit cut it into.
-                start = boundary(run_start, closed.end, closed.start)
-                run_start = None
-            elif (
-                read_from is not None and closed.end - closed.start < SHORT_STRETCH_S * SAMPLE_RATE
-            ):
-                # A word or two after a short dip: read with the stretch before it.
-                start = boundary(read_from, closed.end, closed.start)
-            read_from = start
-            starts.append(start)
-            segment_audio = full.view(start, closed.end).copy()
-            future = self._pool.submit(transcribe, start, segment_audio, closed.start)
-            futures.append(future)
-            return future
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
 
-        def reread() -> Future[None]:
-            """The speech before the pause read again carefully (no new words are shown)."""
-            end = min(full.size, endpoint.last_speech_end + FRAME)
-            start = boundary(0, end, read_from or 0)
-            starts.append(start)
-            future = self._pool.submit(transcribe, start, full.view(start, end).copy(), end, False)
-            futures.append(future)
-            return future
+    def new_words(self) -> str:
+        """What the app has not shown yet: a re-read of cut pieces shows only its new words."""
+        shown = self.asked.shown_from / SAMPLE_RATE
+        if self.asked.shown_from <= self.asked.start:
+            return self.text.strip()
+        words = [w.text for s in self.segments for w in s.words if w.start >= shown - 0.05]
+        return " ".join(words).strip()
 
-        def hear() -> float:
-            assert self.turn_model is not None
-            probability = self.turn_model.complete(full.view())
-            turn_calls.append(self.turn_model.last_seconds)
-            return probability
 
-        judged_at = 0.0  # the silence at which the pause was last judged
-        second_look: Future[None] | None = None  # a "thinking" pause read again carefully
-        looked_again = False  # once per pause
+class _Answer:
+    """One answer being captured: its audio, the turn-taker, the readings in flight."""
 
-        def said_so_far() -> str:
-            return " ".join(s.text for _, segs in sorted(results, key=lambda r: r[0]) for s in segs)
+    def __init__(self, owner: LiveAnswers, text_prompt: str) -> None:
+        self.owner = owner
+        self.text_prompt = text_prompt
+        self.taker = TurnTaker(owner.options, turn_model=owner.turn_model is not None)
+        self.audio = _Growing()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._readings: Readings[list[Segment]] = Readings()
+        self._context: Readings[list[Segment]] = Readings()  # the worker's own
+        self._arrived: queue.SimpleQueue[_Reading] = queue.SimpleQueue()
+        self._futures: list[Future[None]] = []
+        self._turn_calls: list[float] = []
 
-        def state(new: str | None) -> None:
-            nonlocal verdict
-            if new != verdict:
-                verdict = new
-                self.emit(AnswerStateChanged(new or "listening"))
+    def hear(self, chunk: np.ndarray) -> None:
+        """New audio: appended, then fed frame by frame through the VAD to the turn-taker."""
+        self.audio.append(chunk)
+        self._pending = np.concatenate([self._pending, chunk])
+        while self._pending.size >= FRAME and self.taker.ended is None:
+            frame, self._pending = self._pending[:FRAME], self._pending[FRAME:]
+            self.run(self.taker.frame(self.owner.vad(frame)))
 
-        self.emit(ListeningStarted(self.end_silence_s, self.max_answer_s))
-        reason = "key"
-        started = last_audio = time.monotonic()
-        with WavWriter(wav_path) as wav:
-            ended = False
-            while not ended:
-                if self.finish.is_set():
-                    reason = "key"
-                    break
-                if time.monotonic() - started > self.max_answer_s + 5:
-                    reason = "max"  # the device stalled: stop on wall-clock time too
-                    break
-                chunk = self.mic.read(timeout=0.05)
-                if chunk is None or chunk.size == 0:
-                    if time.monotonic() - last_audio > STALL_S:
-                        raise AudioDeviceError(
-                            f"the microphone stopped delivering audio for {STALL_S:.0f} s "
-                            f"(unplugged, or taken by another program?); the answer so far is "
-                            f"saved in {wav_path}; {NO_DEVICE_HINT}"
-                        )
-                    continue
-                last_audio = time.monotonic()
-                wav.write(chunk)
-                audio_len += chunk.size
-                full.append(chunk)
-                pending = np.concatenate([pending, chunk])
-                while pending.size >= FRAME and not ended:
-                    frame, pending = pending[:FRAME], pending[FRAME:]
-                    for event in endpoint.update(self.vad(frame)):
-                        if isinstance(event, SpeechClosed):
-                            future = submit(event)
-                            if self.turn_model is not None and event.at_pause:
-                                # The model hears the pause too, as it was trained to.
-                                check = (hear(), future)
-                        elif isinstance(event, AnswerEnded):
-                            reason = event.reason
-                            ended = True
-                if ended:
-                    break
-                if endpoint.in_speech:  # talking again: whatever was judged no longer holds
-                    check = second_look = None
-                    looked_again = False
-                    state(None)
-                    continue
-                silence = endpoint.silent_frames * FRAME / SAMPLE_RATE
-                if check is not None and check[1].done():
-                    probability, _ = check
-                    check = None
-                    state(self.judge.verdict(probability, said_so_far()))
-                    judged_at = silence
-                elif (
-                    verdict == "thinking"
-                    and not looked_again
-                    and self.turn_model is not None
-                    and silence >= THINKING_RECHECK_S
-                ):
-                    looked_again = True
-                    second_look = reread()
-                elif second_look is not None and second_look.done():
-                    second_look = None
-                    state(self.judge.verdict(hear(), said_so_far()))
-                    judged_at = silence
-                elif verdict == "unsure" and silence >= judged_at + RECHECK_S:
-                    # Words finished, sound not yet: listen to the longer pause again.
-                    state(self.judge.verdict(hear(), said_so_far()))
-                    judged_at = silence
-                if verdict in ("complete", "unsure") and silence >= self.judge.silence_needed(
-                    verdict, self.end_silence_s
-                ):
-                    reason = str(verdict)
-                    ended = True
-        ended_at = time.monotonic()
-        tail = endpoint.flush()
+    def run(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Transcribe):
+                self._submit(action)
+            elif isinstance(action, Hear):
+                assert self.owner.turn_model is not None
+                probability = self.owner.turn_model.complete(self.audio.view(0, action.end))
+                self._turn_calls.append(self.owner.turn_model.last_seconds)
+                self.run(self.taker.heard(probability))
+            elif isinstance(action, StateChanged):
+                self.owner.emit(AnswerStateChanged(action.state.value))
+
+    def take_readings(self) -> None:
+        """Readings the worker finished: kept, shown, and given to the turn-taker."""
+        while not self._arrived.empty():
+            reading = self._arrived.get()
+            self._readings.put(reading.asked.start, reading.segments)
+            text = reading.new_words()
+            if text and not reading.asked.careful:
+                end = reading.asked.end / SAMPLE_RATE
+                self.owner.emit(
+                    SegmentTranscribed(text, reading.asked.shown_from / SAMPLE_RATE, end)
+                )
+            self.run(self.taker.transcribed(reading.asked.ticket, reading.text))
+
+    def _submit(self, reading: Transcribe) -> None:
+        audio = self.audio.view(reading.start, reading.end).copy()
+        args = (reading, audio, self.text_prompt, self._context, self._arrived)
+        self._futures.append(self.owner._pool.submit(self.owner.read_stretch, *args))
+
+    def finished(self, ended_at: float) -> CapturedAnswer:
+        """The answer as captured: every stretch read, and its final pass started."""
+        tail = self.taker.flush()
         if tail is not None:
-            submit(tail)
-        for future in futures:
+            self._submit(tail)
+        for future in self._futures:
             future.result()
+        self.take_readings()
         final_at = time.monotonic()
-        results.sort(key=lambda item: item[0])
-        segments = tuple(s for _, segs in results for s in segs)
-        transcript = Transcript(segments=segments, duration=audio_len / SAMPLE_RATE)
-        speech_end = endpoint.last_speech_end / SAMPLE_RATE
+        segments = tuple(s for segs in self._readings.items() for s in segs)
+        endpoint, audio = self.taker.endpoint, self.audio.view().copy()
+        transcript = Transcript(segments=segments, duration=audio.size / SAMPLE_RATE)
         heard = (
             endpoint.heard_speech
             and not transcript.is_empty
             and not all(s.no_speech_prob > 0.6 for s in segments)
         )
-        audio = full.view().copy()
+        reason = self.taker.ended or EndOfTurn.KEY
         latency: dict[str, Any] = {
-            "speech_end_s": round(speech_end, 3),
-            "end_reason": reason,
+            "speech_end_s": round(endpoint.last_speech_end / SAMPLE_RATE, 3),
+            "end_reason": reason.value,
             "end_to_transcript_s": round(final_at - ended_at, 4),
             "tail_s": round(((tail.end - tail.start) / SAMPLE_RATE) if tail else 0.0, 3),
         }
-        if turn_calls:
-            latency["turn_model_s"] = round(max(turn_calls), 4)
-        if reason in ("complete", "unsure"):
-            latency["judged_after_s"] = round(judged_at, 3)
+        if self._turn_calls:
+            latency["turn_model_s"] = round(max(self._turn_calls), 4)
+        if reason in (EndOfTurn.COMPLETE, EndOfTurn.UNSURE):
+            latency["judged_after_s"] = round(self.taker.judged_at, 3)
+        spans = list(self.taker.spans)
+        final = self.owner._pool.submit(self.owner.final_pass, audio, spans, self.text_prompt)
         return CapturedAnswer(
             audio=audio,
             transcript=transcript,
-            source=self.mic.name,
+            source=self.owner.mic.name,
             speech_spans=spans,
             latency=latency,
             ended_at=ended_at,
             heard=heard,
-            final=self._pool.submit(self._final_pass, audio, spans, text_prompt) if heard else None,
+            final=final if heard else None,
         )

@@ -205,6 +205,7 @@ def run_practice(
         answers: Any = sources
         if microphone is not None:
             from voicemock.round.sources import LiveAnswers
+            from voicemock.round.turntaking import CaptureOptions
             from voicemock.tts import Speaker
 
             emit(MicrophoneOpened(microphone.device_name, lambda: microphone.level))
@@ -220,8 +221,9 @@ def run_practice(
             answers = LiveAnswers(
                 microphone,
                 transcriber,
-                end_silence_s=plan.end_silence,
-                max_answer_s=plan.max_answer,
+                options=CaptureOptions(
+                    end_silence_s=plan.end_silence, max_answer_s=plan.max_answer
+                ),
                 finish=control.finish,
                 emit=emit,
                 turn_model=load_turn_model(emit) if plan.turn_detection else None,
