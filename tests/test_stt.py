@@ -49,6 +49,46 @@ def test_domain_prompt_does_not_hurt_general_speech(transcriber, real_speech):
     assert our_wer <= raw_wer + 0.02
 
 
+def test_live_stretches_read_in_a_short_window_are_as_accurate(transcriber, real_speech):
+    """Live stretches are encoded in a window a few seconds longer than their audio: on real
+    recordings cut into 6 s stretches, no more word errors than the full 30 s window."""
+    from voicemock.stt.whisper import live_window
+
+    refs = tomllib.loads((real_speech / "REFERENCES.toml").read_text())
+    pairs = [(decode_file(real_speech / "jfk.flac"), normalize_words(refs["jfk"]["text"]))]
+    pairs += [
+        (
+            decode_file(FIXTURES / f"{f['id']}.flac"),
+            normalize_words((FIXTURES / f"{f['id']}.txt").read_text()),
+        )
+        for f in fixture_manifest()[:4]
+    ]
+    stretch = 6 * 16_000
+    assert live_window(stretch) is not None and live_window(stretch) < 3000
+    assert live_window(29 * 16_000) is None  # as long as the full window anyway
+    model = transcriber._model
+    errors = {"short": 0, "full": 0}
+    words = 0
+    for audio, reference in pairs:
+        pieces = [audio[i : i + stretch] for i in range(0, audio.size, stretch)]
+        pieces = [p for p in pieces if p.size >= 8_000]
+        short = " ".join(transcriber.transcribe(p, fast=True).text for p in pieces)
+        # The same stretches through the full window: the model asked directly.
+        full = []
+        for p in pieces:
+            segments, _ = model.transcribe(
+                p, language="en", beam_size=1, temperature=0.0, condition_on_previous_text=False
+            )
+            full.append(" ".join(s.text for s in segments))
+        for name, text in (("short", short), ("full", " ".join(full))):
+            out = jiwer.process_words(reference, normalize_words(text))
+            errors[name] += out.substitutions + out.deletions + out.insertions
+        words += len(reference.split())
+    short_wer, full_wer = errors["short"] / words, errors["full"] / words
+    print(f"6 s stretches: WER short window {short_wer:.3f}, full window {full_wer:.3f}")
+    assert short_wer <= full_wer + 0.03
+
+
 def test_word_timestamps_are_ordered_and_inside_the_audio(transcriber, real_speech):
     audio = decode_file(real_speech / "jfk.flac")
     transcript = transcriber.transcribe(audio)
