@@ -218,7 +218,7 @@ class LiveAnswers:
         """On the worker: one stretch, primed with the text before it so the recogniser keeps
         the thread of the answer. ``context`` belongs to the worker (one thread touches it);
         the result goes to the capture through ``out``."""
-        before = context.items()[-2:]
+        before = context.items(before=reading.start)[-2:]  # never the ones it replaces
         prompt = f"{text_prompt} {' '.join(s.text for segs in before for s in segs)}".strip()
         transcript = self.transcriber.transcribe(audio, prompt=prompt, fast=not reading.careful)
         segs = [s.shifted(reading.start / SAMPLE_RATE) for s in transcript.segments]

@@ -166,8 +166,11 @@ class Readings(Generic[T]):
         self._items = [(s, i) for s, i in self._items if s < start]
         self._items.append((start, item))
 
-    def items(self) -> list[T]:
-        return [item for _, item in sorted(self._items, key=lambda pair: pair[0])]
+    def items(self, before: int | None = None) -> list[T]:
+        """The readings in order; with ``before``, only those that start before it (what a
+        reading from there keeps)."""
+        ordered = sorted(self._items, key=lambda pair: pair[0])
+        return [item for s, item in ordered if before is None or s < before]
 
 
 class TurnTaker:

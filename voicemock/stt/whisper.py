@@ -32,6 +32,12 @@ second), not the full 30 s: the encoder's cost follows the window (tiny.en on 2 
 0.31 s at 30 s, 0.04 s at 10 s), and on the bundled recordings cut into 6 s stretches the
 word error rate was no worse (0.265 against 0.306 with the full window)."""
 _FRAMES_PER_S = 100  # the recogniser's features: one frame per 10 ms
+LIVE_MAX_TOKENS = 120
+"""A live stretch's token cap: 20 plus 10 a second of audio (fast speech is about 6), at
+most this; a decoder that reaches it is looping."""
+LOOP_RATIO = 2.4
+"""A decoded text that gzip shrinks more than this repeats itself (faster-whisper's own
+threshold for its temperature fallback)."""
 
 
 def _windowed(base: type) -> type:
@@ -296,14 +302,25 @@ class WhisperTranscriber:
     def _transcribe_once(self, audio: Any, prompt: str, fast: bool) -> Transcript:
         self.load()
         model = self._model
-        short = fast and isinstance(audio, np.ndarray)
-        model.window.frames = live_window(audio.size) if short else None
-        try:
-            return self._decode(model, audio, prompt, fast)
-        finally:
-            model.window.frames = None
+        window = live_window(audio.size) if fast and isinstance(audio, np.ndarray) else None
+        if window is not None:
+            model.window.frames = window
+            try:
+                transcript, looped = self._decode(model, audio, prompt, fast)
+            finally:
+                model.window.frames = None
+            if not looped:
+                return transcript
+            # A short window can leave the decoder looping ("um um um…", a sentence over
+            # and over): that stretch is read again in the full window.
+            log.debug("live stretch looped in a %d-frame window: read in the full one", window)
+        return self._decode(model, audio, prompt, fast)[0]
 
-    def _decode(self, model: Any, audio: Any, prompt: str, fast: bool) -> Transcript:
+    def _decode(self, model: Any, audio: Any, prompt: str, fast: bool) -> tuple[Transcript, bool]:
+        """The transcript, and whether the decoder looped (repeated itself, or ran to its
+        token cap) in any window."""
+        seconds = len(audio) / SAMPLE_RATE if isinstance(audio, np.ndarray) else 30.0
+        cap = min(LIVE_MAX_TOKENS, int(20 + 10 * seconds)) if fast else None
         segments, info = model.transcribe(
             audio,
             language=self._language(model),
@@ -314,13 +331,17 @@ class WhisperTranscriber:
             # on to its token limit (3.6 s instead of 0.8 s); the caller primes the
             # prompt with the text before it instead.
             condition_on_previous_text=not fast,
-            max_new_tokens=120 if fast else None,
+            max_new_tokens=cap,
             initial_prompt=prompt or None,
             word_timestamps=True,
             vad_filter=False,
         )
         out = []
+        looped = False
         for seg in segments:
+            looped |= seg.compression_ratio > LOOP_RATIO or (
+                cap is not None and len(seg.tokens) >= cap - 2
+            )
             if _is_hallucination(seg):
                 continue
             words = tuple(
@@ -337,4 +358,4 @@ class WhisperTranscriber:
                     no_speech_prob=float(seg.no_speech_prob),
                 )
             )
-        return Transcript(segments=tuple(out), duration=float(info.duration))
+        return Transcript(segments=tuple(out), duration=float(info.duration)), looped
