@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.audio.files import FileSource
     from voicemock.stt import WhisperTranscriber, build_prompt
 

@@ -89,7 +89,7 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
 
     from tests import speech
     from tests.conftest import normalize_words
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.audio.files import decode_file
     from voicemock.audio.mic import MicSource
     from voicemock.audio.playback import play_line
@@ -212,7 +212,7 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
 
 
 def run(args: argparse.Namespace, audio, tmp: Path) -> int:  # noqa: ANN001
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.audio.files import decode_file
     from voicemock.audio.mic import MicSource
     from voicemock.audio.playback import play_line

@@ -121,7 +121,7 @@ def main() -> int:
 
     from openai import OpenAI
 
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.llm import ChatClient, resolve_llm_config
     from voicemock.llm.brain import LLMBrain
 

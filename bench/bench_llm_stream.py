@@ -35,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from tests.llm_server import MODEL, ScriptedLLM, text
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.llm import ChatClient, resolve_llm_config
     from voicemock.llm.brain import LLMBrain
 

@@ -31,7 +31,7 @@ def measure(model: str, repeat: int) -> dict[str, float | str]:
     """One judge, in this process: load, then score the same long answer ``repeat`` times."""
     import onnxruntime  # noqa: F401  (loaded by every session anyway: the VAD and turn models)
 
-    from voicemock import resources
+    from voicemock.app import resources
 
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scorer = resources.scorer(model)

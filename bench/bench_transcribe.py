@@ -39,7 +39,7 @@ def main() -> int:
     import jiwer
     from faster_whisper import WhisperModel
 
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.audio.files import FileSource
     from voicemock.stt import WhisperTranscriber, build_prompt
     from voicemock.stt.whisper import bundled_model_path, cpu_threads

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def evaluate(path: Path) -> tuple[int, int, int, list[str]]:
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.core.stories import StoryAnswer, build_bank, pair_agreement
 
     rows = tomllib.loads(path.read_text(encoding="utf-8"))["answer"]

@@ -63,7 +63,7 @@ def main() -> int:
 
     import tomllib
 
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.core.evaluation import load_set
     from voicemock.core.judge import Calibration
     from voicemock.core.judge.calibration import FEATURES, TERMS, features, terms

@@ -32,9 +32,9 @@ def fixture_manifest() -> list[dict]:
 def transcriber():
     """The bundled tiny.en model, loaded once for the whole run (and shared with the commands
     the ``voicemock`` fixture runs in this process)."""
+    from voicemock.app.wiring import load_transcriber
     from voicemock.config import Settings
     from voicemock.round.events import ignore
-    from voicemock.round.wiring import load_transcriber
 
     return load_transcriber(Settings(), ignore)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.bank import ROUND_IDS, BankError, load_bank, parse_bank_file
 from voicemock.core.brain import OfflineBrain
 

@@ -317,7 +317,7 @@ def test_help_explains_every_command(voicemock_process):
 @pytest.mark.slow
 @pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_practice_and_score_work_for_every_round(voicemock, round_id, tmp_path):
-    from voicemock import resources
+    from voicemock.app import resources
 
     result = voicemock(
         "practice",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.debrief import debrief, loop_verdict
 from voicemock.core.judge import Scorer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.audio.files import FileSource
 from voicemock.core.delivery import Delivery, combine
 from voicemock.core.models import Segment, Transcript, Word

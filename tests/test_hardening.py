@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.audio.files import decode_file
 from voicemock.audio.wav import write_wav
 from voicemock.config import load_settings
@@ -111,9 +111,9 @@ def test_rescore_all_against_a_stalled_endpoint_falls_back_once_and_says_so(voic
 async def test_brackets_in_a_question_and_a_follow_up_render_as_written(tmp_path):
     from textual.widgets import Static
 
+    from voicemock.app.wiring import PracticePlan
     from voicemock.config import Settings
     from voicemock.core.bank import Question
-    from voicemock.round.wiring import PracticePlan
     from voicemock.tui.app import VoicemockApp
     from voicemock.tui.interview import ErrorModal, InterviewScreen
 
@@ -127,12 +127,12 @@ async def test_brackets_in_a_question_and_a_follow_up_render_as_written(tmp_path
         odd = Question(base.id, base.round, "Explain [/] and [b]offsets[/b] and [$x]?", ())
         screen.show(QuestionAsked(Prompt("question", odd.text, odd), 1, 1))
         await pilot.pause()
-        shown = str(screen.query_one("#question", Static).render())
+        shown = str(screen.query_one("#asked", Static).render())
         assert "Explain [/] and [b]offsets[/b] and [$x]?" in shown
         follow = "[/INST] What about [red]ordering[/red]?"
         screen.show(FollowUpAsked(Prompt("follow_up", follow, odd, "c"), 1))
         await pilot.pause()
-        assert follow in str(screen.query_one("#question", Static).render())
+        assert follow in str(screen.query_one("#asked", Static).render())
         screen.show(NoticeGiven("LLM said [/INST] [/]"))
         await app.push_screen(ErrorModal("Stopped [/]", "cause [/INST] [/]"))
         await pilot.pause()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.bank import BankError
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.evaluation import evaluate, load_set

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import meaning, resources
+from voicemock import meaning
+from voicemock.app import resources
 from voicemock.core.bank import BankError
 from voicemock.core.evaluation import evaluate, load_set
 from voicemock.core.judge import infer_question, verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.evaluation import load_set
 
 DATA = Path(__file__).parent / "data"

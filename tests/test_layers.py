@@ -64,7 +64,7 @@ IMPORTS = _imports()
 
 
 def _part(module: str) -> str:
-    """voicemock.round.runner -> round; voicemock.doctor -> doctor."""
+    """voicemock.round.runner -> round; voicemock.app.doctor -> doctor."""
     return module.split(".")[1] if "." in module else ""
 
 
@@ -125,6 +125,78 @@ def test_nothing_below_the_frontends_imports_a_frontend():
     assert _violations(rule) == []
 
 
+def test_the_round_imports_no_adapter_it_drives_through_a_contract():
+    # The round runs on its contracts: a brain, a transcriber, a voice, an answer source.
+    # It records audio and stores turns itself; everything else is put together above it.
+    forbidden = tuple(
+        f"voicemock.{p}" for p in ("llm", "stt", "tts", "meaning", "app", "cli", "tui")
+    )
+
+    def rule(module: str, name: str) -> bool:
+        return _part(module) == "round" and name.startswith(forbidden)
+
+    assert _violations(rule) == []
+
+
+def test_only_the_frontends_use_the_composition_layer():
+    def rule(module: str, name: str) -> bool:
+        return (
+            _part(module) not in (*FRONTENDS, "app")
+            and module != "voicemock.__main__"
+            and name.startswith("voicemock.app")
+        )
+
+    assert _violations(rule) == []
+
+
+def test_the_import_graph_has_no_circles():
+    """Between modules of the package, counting imports at any depth (lazy ones too)."""
+    graph = {
+        module: {n for n in names if n in IMPORTS and n != module}
+        | {n.rsplit(".", 1)[0] for n in names if n.rsplit(".", 1)[0] in IMPORTS} - {module}
+        for module, names in IMPORTS.items()
+    }
+    # A package's __init__ that only re-exports its modules is not a step of a circle.
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if nxt.startswith(node + ".") or node.startswith(nxt + "."):
+                continue  # a package and its own modules
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == [], "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_no_widget_id_is_used_by_two_screens_and_screens_do_not_make_screens():
+    """Widget ids are defined in one screen module each (one stylesheet rule cannot style
+    two screens' widgets by accident), and only the app constructs screens."""
+    import re
+
+    owners: dict[str, set[str]] = {}
+    for path in (PACKAGE / "tui").glob("*.py"):
+        for widget_id in re.findall(r'\bid="([a-z0-9-]+)"', path.read_text()):
+            owners.setdefault(widget_id, set()).add(path.stem)
+    assert {i: m for i, m in owners.items() if len(m) > 1} == {}
+    screens = ("InterviewScreen(", "ScorecardScreen(", "ComparisonScreen(", "DrillDialog(")
+    for path in (PACKAGE / "tui").glob("*.py"):
+        if path.stem != "app":
+            code = path.read_text()
+            made = [
+                s for s in screens if f"push_screen({s}" in code or f"switch_screen({s}" in code
+            ]
+            assert made == [], path
+
+
 def test_every_imported_distribution_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {
@@ -168,7 +240,7 @@ def test_each_frontend_handles_every_event_or_says_it_does_not(routes, left_out)
 
 
 def _interview_routes():
-    from voicemock.round.wiring import PracticePlan
+    from voicemock.app.wiring import PracticePlan
     from voicemock.tui.interview import InterviewScreen
 
     return InterviewScreen(PracticePlan("technical", []), autostart=False).routes()

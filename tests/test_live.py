@@ -460,7 +460,7 @@ def test_the_stored_transcript_of_a_spoken_answer_is_replay_grade(audio, tmp_pat
     and 0.053 above the replay WER (mean +0.01); the bound leaves room for that noise, not for
     a worse transcriber (the streaming transcript the final pass replaced was 0.16 worse).
     """
-    from voicemock import resources
+    from voicemock.app import resources
 
     names = ("eo-first", "eo-followup-latency", "eo-followup-retries")
     code, out, err = run_live(

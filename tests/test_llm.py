@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.text import normalize, quote_found
 from voicemock.errors import ConfigError
 from voicemock.llm import ChatClient, resolve_llm_config

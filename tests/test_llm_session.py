@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.audio.files import FileSource
 from voicemock.llm import ChatClient, resolve_llm_config
 from voicemock.llm.brain import LLMBrain

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.audio.files import FileSource
 from voicemock.core.brain import OfflineBrain
 from voicemock.errors import VoicemockError

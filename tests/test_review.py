@@ -7,12 +7,12 @@ import tomllib
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
+from voicemock.app.history import load_progress, rescore
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.judge import Scorer
 from voicemock.core.models import Transcript
 from voicemock.core.rubric import parse_rubric
-from voicemock.history import load_progress, rescore
 from voicemock.store import Store, TurnRecord
 
 from .conftest import FIXTURES

@@ -8,7 +8,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Transcript
 from voicemock.round.events import AnswerRevised, AnswerTranscribed, FollowUpAsked, TurnSaved

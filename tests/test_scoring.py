@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.judge import Scorer, infer_question, verdict
 from voicemock.core.models import Transcript
 

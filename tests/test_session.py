@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Transcript
 from voicemock.round.events import (

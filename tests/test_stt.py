@@ -7,7 +7,7 @@ import tomllib
 import jiwer
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.audio.files import decode_file
 from voicemock.errors import ModelError
 from voicemock.stt.whisper import build_prompt, resolve_model

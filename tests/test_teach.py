@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, Static
 
-from voicemock import resources
+from voicemock.app import resources
+from voicemock.app.history import compare_sessions, story_bank
 from voicemock.config import Settings
 from voicemock.core.coaching import CLAIM, FILLER, PAUSE, QUOTE, AnswerTurn, locate
 from voicemock.core.models import Word
 from voicemock.core.stories import OVERUSED_AT, StoryAnswer, build_bank
 from voicemock.core.teach import depth, outline
-from voicemock.history import compare_sessions, story_bank
 from voicemock.store import Store
 from voicemock.tui.app import VoicemockApp
 from voicemock.tui.drill import ComparisonScreen, DrillDialog

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voicemock import resources
+from voicemock.app import resources
+from voicemock.app.wiring import PracticePlan
 from voicemock.config import Settings
 from voicemock.round.events import (
     AnswerTranscribed,
@@ -23,7 +24,6 @@ from voicemock.round.events import (
     SpeechStarted,
     TurnSaved,
 )
-from voicemock.round.wiring import PracticePlan
 from voicemock.tui.app import VoicemockApp
 from voicemock.tui.drill import ComparisonScreen
 from voicemock.tui.interview import InterviewScreen

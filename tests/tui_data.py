@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.brain import OfflineBrain
 from voicemock.core.models import Segment, Transcript, Word
 from voicemock.store import Store, TurnRecord
@@ -133,7 +133,7 @@ def store_round(
 ) -> str:
     """One scored, coached round answering ``question_id``: the follow-ups probe ``probes``
     (concept ids), by default the question's concepts in order."""
-    from voicemock.history import coached
+    from voicemock.app.history import coached
 
     question = resources.bank().get(question_id)
     meter = resources.delivery_meter()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from voicemock.errors import ConfigError
+from voicemock.round.turntaking import CaptureOptions
 
 APP_NAME = "voicemock"
 
@@ -83,6 +84,17 @@ class Settings:
     max_file_answer: float = 1800.0
     """Longest answer file accepted, in seconds (30 minutes)."""
 
+    end_silence: float = CaptureOptions.end_silence_s
+    """With the microphone: this much silence ends an answer whatever it sounds like (the
+    ceiling for thinking pauses)."""
+
+    turn_detection: bool = True
+    """With the microphone: judge each pause (how it sounds, how the sentence ends); a
+    finished answer ends after half a second, an unfinished one waits up to end_silence."""
+
+    max_answer: float = CaptureOptions.max_answer_s
+    """With the microphone: the longest an answer may run, in seconds."""
+
     @property
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -97,6 +109,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "llm_retries": (0, 5),
     "llm_first_words": (0.5, 60),
     "max_file_answer": (5, 7200),
+    "end_silence": (0.5, 60),
+    "max_answer": (5, 1800),
 }
 """The accepted range of every numeric setting, inclusive (see the README's settings table)."""
 
@@ -117,6 +131,10 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {name} must be a string")
         return value or None
+    if name == "turn_detection":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: turn_detection must be true or false")
+        return value
     if name == "brain":
         if value not in BRAINS:
             raise ConfigError(f"{where}: brain must be one of {', '.join(BRAINS)}")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voicemock.app.wiring import PracticePlan
+    from voicemock.config import Settings
 
 
-def run_app(settings: Any, plan: Any = None) -> int:
+def run_app(settings: Settings, plan: PracticePlan | None = None) -> int:
     """Open the app on Home, or straight on the Interview screen for ``plan``.
 
     What native libraries print while it runs goes to ``<data dir>/logs/app.log``, not onto

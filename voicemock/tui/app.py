@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from voicemock.config import Settings
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.store import Store
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
+
+    from voicemock.app.wiring import PracticePlan
+    from voicemock.round.ports import Transcriber
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -29,11 +36,11 @@ class VoicemockApp(App[None]):
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         *,
-        plan: Any = None,
-        transcriber: Any = None,
-        driver_class: Any = None,
+        plan: PracticePlan | None = None,
+        transcriber: Transcriber | None = None,
+        driver_class: type[Driver] | None = None,
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.settings = settings
@@ -57,9 +64,7 @@ class VoicemockApp(App[None]):
         self._catch_termination()
         self.push_screen(HomeScreen())
         if self.plan is not None:
-            from voicemock.tui.interview import InterviewScreen
-
-            self.push_screen(InterviewScreen(self.plan))
+            self.start_round(self.plan)
 
     def notify(
         self,
@@ -98,7 +103,45 @@ class VoicemockApp(App[None]):
         STOPPING.set()
         self.exit(return_code=exit_code)
 
-    # -- navigation -------------------------------------------------------------------
+    # -- navigation: the only place screens are made ----------------------------------
+    def start_round(self, plan: PracticePlan) -> None:
+        from voicemock.tui.interview import InterviewScreen
+
+        self.push_screen(InterviewScreen(plan))
+
+    def round_finished(self, session_id: str, again_of: str | None) -> None:
+        from voicemock.tui.drill import ComparisonScreen
+        from voicemock.tui.scorecard import ScorecardScreen
+
+        if again_of:
+            self.switch_screen(ComparisonScreen(again_of, session_id))
+        else:
+            self.switch_screen(ScorecardScreen(session_id))
+
+    def show_scorecard(self, session_id: str) -> None:
+        from voicemock.tui.scorecard import ScorecardScreen
+
+        self.push_screen(ScorecardScreen(session_id))
+
+    def show_comparison(self, before: str, after: str) -> None:
+        from voicemock.tui.drill import ComparisonScreen
+
+        self.push_screen(ComparisonScreen(before, after))
+
+    def offer_drill(self, session: dict[str, Any]) -> None:
+        from voicemock.tui.drill import DrillDialog
+
+        def chosen(plan: PracticePlan | None) -> None:
+            if plan is not None:
+                self.start_round(plan)
+
+        self.push_screen(DrillDialog(session), chosen)
+
+    def show_stories(self) -> None:
+        from voicemock.tui.progress import StoriesScreen
+
+        self.push_screen(StoriesScreen())
+
     def action_home(self) -> None:
         """Back to Home (the screen under everything else; it refreshes when resumed)."""
         while len(self.screen_stack) > 2:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,10 +25,14 @@ from textual.widgets import (
 
 from voicemock.core.compare import Comparison
 from voicemock.core.report import signed
+from voicemock.tui.navigation import services
 from voicemock.tui.widgets import VERDICT_STYLE, answer_files, markup
 
+if TYPE_CHECKING:
+    from voicemock.app.wiring import PracticePlan
 
-class DrillDialog(ModalScreen[None]):
+
+class DrillDialog(ModalScreen["PracticePlan | None"]):
     """Answer the same questions again, by microphone or from new recordings."""
 
     BINDINGS = [
@@ -41,7 +45,7 @@ class DrillDialog(ModalScreen[None]):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        from voicemock.history import drill_questions
+        from voicemock.app.history import drill_questions
 
         questions = drill_questions(self.session)
         with Vertical(id="drill"):
@@ -69,10 +73,9 @@ class DrillDialog(ModalScreen[None]):
     def _files(self) -> bool:
         return self.query_one("#drill-files", RadioButton).value
 
-    def build_plan(self) -> Any:
+    def build_plan(self) -> PracticePlan:
         """The drill as chosen; raises ValueError with what to fix."""
-        from voicemock.history import drill_questions
-        from voicemock.round.wiring import PracticePlan
+        from voicemock.app.wiring import plan_round
 
         replay: list[Path] = []
         if self._files:
@@ -80,27 +83,19 @@ class DrillDialog(ModalScreen[None]):
                 self.query_one("#drill-replay", Input).value,
                 "give the new answer files, in order, or choose Microphone",
             )
-        return PracticePlan(
-            self.session["round"],
-            drill_questions(self.session),
-            replay=replay,
-            mic=not self._files,
-            question_text=self.session["settings"].get("question_text"),
-            again_of=self.session["id"],
+        return plan_round(
+            services(self).settings, again=self.session, replay=replay, mic=not self._files
         )
 
     @on(Button.Pressed, "#drill-start")
     @on(Input.Submitted, "#drill-replay")
     def action_start(self) -> None:
-        from voicemock.tui.interview import InterviewScreen
-
         try:
             plan = self.build_plan()
         except ValueError as exc:
             self.notify(str(exc), title="Cannot start", severity="error")
             return
-        self.dismiss()
-        self.app.push_screen(InterviewScreen(plan))
+        self.dismiss(plan)  # the app starts the round
 
     @on(Button.Pressed, "#drill-cancel")
     def action_cancel(self) -> None:
@@ -122,12 +117,12 @@ class ComparisonScreen(Screen[None]):
         self.after = after
 
     def compose(self) -> ComposeResult:
+        from voicemock.app.history import compare_sessions
         from voicemock.errors import VoicemockError
-        from voicemock.history import compare_sessions
 
         yield Header()
         try:
-            with self.app.open_store() as store:  # type: ignore[attr-defined]
+            with services(self).open_store() as store:
                 result = compare_sessions(store, self.before, self.after)
         except VoicemockError as exc:  # an attempt without a scorecard, say
             yield Static(markup("[$error]Cannot compare:[/] $why", why=str(exc)))
@@ -204,19 +199,17 @@ class ComparisonScreen(Screen[None]):
         return Content("\n").join(lines)
 
     def action_scorecard(self) -> None:
-        from voicemock.tui.scorecard import ScorecardScreen
-
-        self.app.push_screen(ScorecardScreen(self.after))
+        services(self).show_scorecard(self.after)
 
     def action_again(self) -> None:
+        from voicemock.app.history import drill_questions
         from voicemock.errors import VoicemockError
-        from voicemock.history import drill_questions
 
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             session = store.get_session(self.after)
         try:
             drill_questions(session)
         except VoicemockError as exc:  # its question is no longer in the bank
             self.notify(str(exc), title="Cannot drill", severity="error")
             return
-        self.app.push_screen(DrillDialog(session))
+        services(self).offer_drill(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,13 +26,18 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from voicemock import resources
+from voicemock.app import resources
+from voicemock.config import Settings
+from voicemock.tui.navigation import services
 from voicemock.tui.widgets import answer_files, fill_sessions
+
+if TYPE_CHECKING:
+    from voicemock.app.wiring import PracticePlan
 
 SURPRISE = "__surprise__"
 
 
-def endpoint_label(settings: Any) -> str:
+def endpoint_label(settings: Settings) -> str:
     """Where the LLM brain would go, without secrets; or why it cannot."""
     from voicemock.errors import VoicemockError
     from voicemock.llm import resolve_llm_config
@@ -60,7 +65,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         rubric = resources.rubric()
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = services(self).settings
         yield Header()
         with Horizontal(id="home-top"):
             with Vertical(id="rounds-pane"):
@@ -115,7 +120,7 @@ class HomeScreen(Screen[None]):
         self.refresh_sessions()
 
     def refresh_sessions(self) -> None:
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             rows = store.list_sessions(limit=20)
         fill_sessions(self.query_one("#recent", DataTable), rows, "brain")
 
@@ -197,23 +202,15 @@ class HomeScreen(Screen[None]):
     @on(DataTable.RowSelected, "#recent")
     def _open_session(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.app.action_review(event.row_key.value)  # type: ignore[attr-defined]
+            services(self).action_review(event.row_key.value)
 
     # -- start ------------------------------------------------------------------------
-    def build_plan(self) -> Any:
+    def build_plan(self) -> PracticePlan:
         """The round as chosen on screen; raises ValueError with what to fix."""
-        import random
+        from voicemock.app.wiring import plan_round
 
-        from voicemock.round.wiring import PracticePlan
-
-        round_id = self.round_id
         select = self.query_one("#question", Select)
-        choice = select.value
-        pool = list(resources.bank().for_round(round_id))
-        if select.is_blank() or choice == SURPRISE:
-            questions = random.sample(pool, min(self.app.settings.questions, len(pool)))  # type: ignore[attr-defined]
-        else:
-            questions = [resources.bank().get(str(choice))]
+        surprise = select.is_blank() or select.value == SURPRISE
         replay: list[Path] = []
         if self._files_mode:
             replay = answer_files(
@@ -221,9 +218,10 @@ class HomeScreen(Screen[None]):
                 "give the answer files, in order, or choose Microphone",
             )
         device = self.query_one("#input-device", Select)
-        return PracticePlan(
-            round_id,
-            questions,
+        return plan_round(
+            services(self).settings,
+            self.round_id,
+            question_id=None if surprise else str(select.value),
             replay=replay,
             mic=not self._files_mode,
             input_device=None if device.is_blank() else str(device.value),
@@ -232,13 +230,12 @@ class HomeScreen(Screen[None]):
     def action_start(self) -> None:
         from dataclasses import replace
 
-        from voicemock.tui.interview import InterviewScreen
-
         try:
             plan = self.build_plan()
         except ValueError as exc:
             self.notify(str(exc), title="Cannot start", severity="error")
             return
         brain = "llm" if self.query_one("#brain-llm", RadioButton).value else "offline"
-        self.app.settings = replace(self.app.settings, brain=brain)  # type: ignore[attr-defined]
-        self.app.push_screen(InterviewScreen(plan))
+        app = services(self)
+        app.settings = replace(app.settings, brain=brain)
+        app.start_round(plan)

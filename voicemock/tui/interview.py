@@ -52,6 +52,7 @@ from voicemock.round.events import (
     TurnSaved,
 )
 from voicemock.round.runner import RoundControl
+from voicemock.tui.navigation import services
 from voicemock.tui.widgets import ChatLine, LevelMeter, clock, markup
 
 ANSWER_STATES = {
@@ -149,7 +150,7 @@ class InterviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="card"):
-            yield Static("Getting ready…", id="question")
+            yield Static("Getting ready…", id="asked")
             yield Static("", id="speaking")
         yield VerticalScroll(id="chat")
         yield Static("", id="partial", markup=False)
@@ -161,7 +162,7 @@ class InterviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = services(self).settings
         self._states["brain"] = settings.brain
         mode = "microphone" if self.plan.mic else f"{len(self.plan.replay)} answer file(s)"
         self.sub_title = f"{self.plan.round_id} · {mode}"
@@ -180,7 +181,7 @@ class InterviewScreen(Screen[None]):
 
     # -- the worker -------------------------------------------------------------------
     def _run_round(self) -> str:
-        from voicemock.round.wiring import load_transcriber, run_practice
+        from voicemock.app.wiring import load_transcriber, run_practice
 
         app: Any = self.app
         if app.transcriber is None:
@@ -222,15 +223,9 @@ class InterviewScreen(Screen[None]):
         if event.worker.name != "round":
             return
         if event.state is WorkerState.SUCCESS:
-            from voicemock.tui.scorecard import ScorecardScreen
-
             session_id = str(event.worker.result)
-            if self.plan.again_of and self._scored:
-                from voicemock.tui.drill import ComparisonScreen
-
-                self.app.switch_screen(ComparisonScreen(self.plan.again_of, session_id))
-            else:
-                self.app.switch_screen(ScorecardScreen(session_id))
+            again_of = self.plan.again_of if self._scored else None
+            services(self).round_finished(session_id, again_of)
         elif event.state is WorkerState.ERROR:
             self.query_one("#loading").display = False
             error = event.worker.error
@@ -259,7 +254,7 @@ class InterviewScreen(Screen[None]):
             self.notify("Replayed answers end with their file.", timeout=3)
 
     def action_repeat(self) -> None:
-        prompt = self.query_one("#question", Static)
+        prompt = self.query_one("#asked", Static)
         prompt.add_class("flash")
         self.set_timer(0.6, lambda: prompt.remove_class("flash"))
         if self.plan.mic:
@@ -372,7 +367,7 @@ class InterviewScreen(Screen[None]):
     def _question_asked(self, event: QuestionAsked) -> None:
         self._drop_typing()
         q = event.prompt.question
-        self.query_one("#question", Static).update(
+        self.query_one("#asked", Static).update(
             markup(
                 "[b]Question $n/$total[/b]  [dim]$id[/dim]\n$text",
                 n=event.number,
@@ -391,7 +386,7 @@ class InterviewScreen(Screen[None]):
         self._typing.append(event.delta)
 
     def _follow_up_asked(self, event: FollowUpAsked) -> None:
-        self.query_one("#question", Static).update(
+        self.query_one("#asked", Static).update(
             markup("[b]Follow-up $n[/b]\n$text", n=event.number, text=event.prompt.text)
         )
         if self._typing is not None:
@@ -400,7 +395,7 @@ class InterviewScreen(Screen[None]):
             self._typing = None
         else:
             self._chat("interviewer", event.prompt.text)
-        self._set("brain", self.app.settings.brain)  # type: ignore[attr-defined]
+        self._set("brain", services(self).settings.brain)
 
     def _speech_started(self, event: SpeechStarted) -> None:
         self.query_one("#speaking", Static).update("🔊 speaking")

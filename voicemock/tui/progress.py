@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Select, Sparkline, Static
 
+from voicemock.tui.navigation import services
 from voicemock.tui.widgets import ALL, markup, round_options
 
 ARROWS = {"improving": "↑", "declining": "↓", "flat": "→"}
@@ -24,9 +25,9 @@ class ProgressPanel(Vertical):
         self.round_id = round_id
 
     def compose(self) -> ComposeResult:
-        from voicemock.history import load_progress
+        from voicemock.app.history import load_progress
 
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             result = load_progress(store, self.round_id)
         if not result.sessions:
             yield Static("No scored sessions yet.")
@@ -70,9 +71,9 @@ class StoriesPanel(Vertical):
     """The story bank: stories x competencies, overused stories, competencies with none."""
 
     def compose(self) -> ComposeResult:
-        from voicemock.history import story_bank
+        from voicemock.app.history import story_bank
 
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             bank = story_bank(store)
         n = len(bank.stories)
         yield Label(f"Story bank: {n} stor{'y' if n == 1 else 'ies'}", classes="section")
@@ -154,4 +155,4 @@ class ProgressScreen(Screen[None]):
         await body.mount(ProgressPanel(self.round_id), StoriesPanel(id="stories-panel"))
 
     def action_stories(self) -> None:
-        self.app.push_screen(StoriesScreen())
+        services(self).show_stories()

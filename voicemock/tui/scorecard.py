@@ -18,6 +18,7 @@ from voicemock.core.delivery import Delivery
 from voicemock.core.judge import DimensionScore
 from voicemock.core.report import depth_line
 from voicemock.core.text import shorten
+from voicemock.tui.navigation import services
 from voicemock.tui.progress import ProgressPanel
 from voicemock.tui.widgets import VERDICT_STYLE, PlaybackScreen, markup, score_bar
 
@@ -139,9 +140,9 @@ class ScorecardScreen(PlaybackScreen):
         self.coaching = Coaching()
 
     def compose(self) -> ComposeResult:
-        from voicemock.history import scored_card
+        from voicemock.app.history import scored_card
 
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             session = store.get_session(self.session_id)
         self.session = session
         self.session_id = session["id"]
@@ -241,9 +242,8 @@ class ScorecardScreen(PlaybackScreen):
         self.play(turn["audio_path"], mark.play_from)
 
     def action_again(self) -> None:
+        from voicemock.app.history import drill_questions
         from voicemock.errors import VoicemockError
-        from voicemock.history import drill_questions
-        from voicemock.tui.drill import DrillDialog
 
         if not self.session.get("turns"):
             self.notify("Nothing was answered to drill.", severity="warning")
@@ -253,13 +253,11 @@ class ScorecardScreen(PlaybackScreen):
         except VoicemockError as exc:  # its question is no longer in the bank
             self.notify(str(exc), title="Cannot drill", severity="error")
             return
-        self.app.push_screen(DrillDialog(self.session))
+        services(self).offer_drill(self.session)
 
     def action_compare(self) -> None:
-        from voicemock.tui.drill import ComparisonScreen
-
         if self.session.get("again_of"):
-            self.app.push_screen(ComparisonScreen(self.session["again_of"], self.session_id))
+            services(self).show_comparison(self.session["again_of"], self.session_id)
 
     def action_export(self, fmt: str) -> None:
-        self.app.export_session(self.session_id, fmt)  # type: ignore[attr-defined]
+        services(self).export_session(self.session_id, fmt)

@@ -11,9 +11,10 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.coaching import AnswerTurn, filler_marks, joined_words, pause_marks
 from voicemock.core.judge import Scorecard
+from voicemock.tui.navigation import services
 from voicemock.tui.widgets import (
     ALL,
     PlaybackScreen,
@@ -91,7 +92,7 @@ class ReviewScreen(PlaybackScreen):
         select = self.query_one("#round-filter", Select)
         round_id = None if select.is_blank() or select.value == ALL else str(select.value)
         table = self.query_one("#sessions", DataTable)
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             rows = store.list_sessions(round_id, limit=500)
         fill_sessions(table, rows, "mode")
         if self.wanted and self.wanted in {r["id"] for r in rows}:
@@ -122,7 +123,7 @@ class ReviewScreen(PlaybackScreen):
         self.action_scorecard()
 
     def show_session(self, session_id: str) -> None:
-        with self.app.open_store() as store:  # type: ignore[attr-defined]
+        with services(self).open_store() as store:
             self.session = store.get_session(session_id)
         s = self.session
         card = Scorecard.from_dict(s["scorecard"]) if s["scorecard"] else None
@@ -145,10 +146,8 @@ class ReviewScreen(PlaybackScreen):
         return self.session["turns"][min(index, len(self.session["turns"]) - 1)]
 
     def action_scorecard(self) -> None:
-        from voicemock.tui.scorecard import ScorecardScreen
-
         if self.session is not None:
-            self.app.push_screen(ScorecardScreen(self.session["id"]))
+            services(self).show_scorecard(self.session["id"])
 
     def action_play(self) -> None:
         turn = self._turn()
@@ -161,7 +160,7 @@ class ReviewScreen(PlaybackScreen):
     def action_export(self, fmt: str) -> None:
         if self.session is None:
             return
-        self.app.export_session(self.session["id"], fmt)  # type: ignore[attr-defined]
+        services(self).export_session(self.session["id"], fmt)
 
     def action_leave(self) -> None:
         self.stop_playing()

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from voicemock import resources
+from voicemock.app import resources
 
 VERDICT_STYLE = {
     "strong hire": "bold $success",

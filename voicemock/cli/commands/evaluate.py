@@ -140,7 +140,7 @@ def evaluate_command(
     injected text lifted a score, and a table per trap. The format is in the
     README ("Measuring the judge").
     """
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.core.evaluation import evaluate, load_set
 
     if labelled_sets:
@@ -160,12 +160,12 @@ def evaluate_command(
     sets = [(name, path, load_set(path, resources.bank(), reader)) for name, path in named]
     if limit:
         sets = [(name, path, cases[:limit]) for name, path, cases in sets]
-    from voicemock.cli.main import _settings
+    from voicemock.app.wiring import make_brain
+    from voicemock.cli.options import settings_from
     from voicemock.llm.brain import LLMBrain
-    from voicemock.round.wiring import make_brain
 
     notices: list[str] = []
-    settings = _settings(ctx, brain=brain, llm_model=llm_model)
+    settings = settings_from(ctx, brain=brain, llm_model=llm_model)
     from voicemock.round.events import NoticeGiven
 
     def note(event: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voicemock import resources
+from voicemock.app import resources
 from voicemock.core.bank import Question
 from voicemock.core.coaching import AnswerTurn
 from voicemock.core.compare import Comparison, compare

@@ -1,7 +1,8 @@
 """Everything a practice round needs, wired together once for every frontend.
 
-The command line and the full-screen app both describe a round as a
-:class:`PracticePlan` and call :func:`run_practice`; it checks the inputs before
+The command line and the full-screen app both plan a round with :func:`plan_round`
+(the questions, and the live-answer settings from :class:`~voicemock.config.Settings`)
+and call :func:`run_practice`; it checks the inputs before
 anything is stored, loads the speech model, opens the microphone and the voice,
 builds the interviewer brain and runs the round, reporting progress as events.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.config import Settings
 from voicemock.core.bank import Question
 from voicemock.round.events import (
     Emit,
@@ -26,6 +28,7 @@ from voicemock.round.events import (
 )
 from voicemock.round.ports import Brain, Transcriber
 from voicemock.round.runner import RoundControl, RoundRunner
+from voicemock.round.turntaking import CaptureOptions
 from voicemock.store import Store
 
 if TYPE_CHECKING:
@@ -42,11 +45,11 @@ class PracticePlan:
     mic: bool = False
     input_device: str | None = None
     output_device: str | None = None
-    end_silence: float = 10.0
+    end_silence: float = CaptureOptions.end_silence_s
     """With the microphone: the silence that ends an answer whatever it sounds like."""
     turn_detection: bool = True
     """Judge each pause (turn model + live transcript): a finished answer ends at once."""
-    max_answer: float = 240.0
+    max_answer: float = CaptureOptions.max_answer_s
     tts_voice: str | None = None
     tts_rate: int | None = None
     no_speech: bool = False
@@ -59,13 +62,115 @@ class PracticePlan:
         return "live" if self.mic else "replay"
 
 
-def make_brain(settings: Any, emit: Emit) -> tuple[Brain, dict[str, Any]]:
+class PlanError(ValueError):
+    """A round that cannot be planned as asked; the message says what to fix."""
+
+
+def pick_questions(
+    round_id: str,
+    *,
+    question_id: str | None = None,
+    question_text: str | None = None,
+    count: int = 1,
+    seed: int | None = None,
+) -> list[Question]:
+    """The round's questions: the one named, your own (read by meaning into the bank's
+    shape), or ``count`` drawn from the bank (repeatably with ``seed``)."""
+    import random
+
+    from voicemock.app import resources
+    from voicemock.core.judge import infer_question
+
+    bank = resources.bank()
+    if question_text:
+        meaning = resources.scorer().meaning
+        return [infer_question(question_text, round_id, bank.questions, meaning=meaning)]
+    if question_id:
+        try:
+            question = bank.get(question_id)
+        except KeyError:
+            raise PlanError(
+                f"unknown question '{question_id}'; list them with: voicemock questions "
+                f"--round {round_id}"
+            ) from None
+        if question.round != round_id:
+            raise PlanError(
+                f"question '{question_id}' belongs to round '{question.round}', not '{round_id}'"
+            )
+        return [question]
+    pool = list(bank.for_round(round_id))
+    if not pool:
+        raise PlanError(
+            f"the bank has no questions for round '{round_id}' yet; "
+            "bring your own with --question-text"
+        )
+    return random.Random(seed).sample(pool, min(max(count, 1), len(pool)))
+
+
+def plan_round(
+    settings: Settings,
+    round_id: str | None = None,
+    *,
+    again: dict[str, Any] | None = None,
+    question_id: str | None = None,
+    question_text: str | None = None,
+    seed: int | None = None,
+    replay: Sequence[Path] = (),
+    mic: bool = False,
+    input_device: str | None = None,
+    output_device: str | None = None,
+    tts_voice: str | None = None,
+    tts_rate: int | None = None,
+    no_speech: bool = False,
+) -> PracticePlan:
+    """A round as the candidate asked for it, for the command line and the app alike.
+
+    With ``again`` (a stored session), its questions are asked again as a re-answer drill;
+    otherwise the questions are picked from the bank (see :func:`pick_questions`). The
+    live-answer settings come from ``settings``."""
+    if again is not None:
+        from voicemock.app.history import drill_questions
+
+        if round_id and round_id != again["round"]:
+            raise PlanError(f"session {again['id']} is a {again['round']} round, not {round_id}")
+        round_id = str(again["round"])
+        questions = drill_questions(again)
+        question_text = again["settings"].get("question_text")
+    elif round_id is None:
+        raise PlanError("give a round, or a session to drill again")
+    else:
+        questions = pick_questions(
+            round_id,
+            question_id=question_id,
+            question_text=question_text,
+            count=settings.questions,
+            seed=seed,
+        )
+    return PracticePlan(
+        round_id,
+        questions,
+        replay=tuple(replay),
+        mic=mic,
+        input_device=input_device,
+        output_device=output_device,
+        end_silence=settings.end_silence,
+        turn_detection=settings.turn_detection,
+        max_answer=settings.max_answer,
+        tts_voice=tts_voice,
+        tts_rate=tts_rate,
+        no_speech=no_speech,
+        question_text=question_text,
+        again_of=again["id"] if again is not None else None,
+    )
+
+
+def make_brain(settings: Settings, emit: Emit) -> tuple[Brain, dict[str, Any]]:
     """The interviewer brain the settings ask for, and what to store about it (never the key).
 
     An LLM endpoint that cannot even list its models at the start is a notice, not an
     error: the round runs with the offline brain.
     """
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.core.brain import OfflineBrain
 
     scorer = resources.scorer()
@@ -98,7 +203,7 @@ _LOADED: dict[tuple[str | None, int], Transcriber] = {}
 _LOADING = threading.Lock()
 
 
-def load_transcriber(settings: Any, emit: Emit) -> Transcriber:
+def load_transcriber(settings: Settings, emit: Emit) -> Transcriber:
     """The speech model the settings ask for, loaded once per process and then reused (an
     app's next round, a second command run in the same process)."""
     from voicemock.stt import WhisperTranscriber
@@ -165,14 +270,14 @@ class InterviewerVoice:
 
 
 def _coached(session: dict[str, Any], card: Any) -> Any:
-    from voicemock.history import coached
+    from voicemock.app.history import coached
 
     return coached(session, card)
 
 
 def run_practice(
     plan: PracticePlan,
-    settings: Any,
+    settings: Settings,
     emit: Emit,
     *,
     control: RoundControl | None = None,
@@ -183,7 +288,7 @@ def run_practice(
     Every input is checked before anything is stored: a bad file or a missing
     microphone fails the call, not the round.
     """
-    from voicemock import resources
+    from voicemock.app import resources
     from voicemock.audio.files import FileSource
 
     control = control or RoundControl()

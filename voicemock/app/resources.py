@@ -13,7 +13,7 @@ from voicemock.core.knowledge import Knowledge, load_knowledge
 from voicemock.core.rubric import Rubric, load_rubric
 from voicemock.core.stories import Competency, load_competencies
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the voicemock package
 
 
 def prompts_dir() -> Path:

@@ -6,8 +6,8 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from typing import Any
 
+from voicemock.config import Settings
 from voicemock.errors import VoicemockError
 
 
@@ -18,7 +18,7 @@ class Check:
     detail: str
 
 
-def _data_folder(settings: Any) -> list[Check]:
+def _data_folder(settings: Settings) -> list[Check]:
     from voicemock.store import Store
     from voicemock.store.db import DB_NAME
 
@@ -40,7 +40,7 @@ def _data_folder(settings: Any) -> list[Check]:
     ]
 
 
-def _speech_model(settings: Any) -> Check:
+def _speech_model(settings: Settings) -> Check:
     from voicemock.stt.whisper import resolve_model
 
     try:
@@ -74,7 +74,7 @@ def _judge() -> Check:
     """The judge's meaning model: loaded and timed on one sentence; and its calibration."""
     import time
 
-    from voicemock import resources
+    from voicemock.app import resources
 
     try:
         scorer = resources.scorer()
@@ -114,7 +114,7 @@ def _microphone() -> Check:
     return Check("microphone", "ok", f"{len(found)} input device(s); default: {default.name}")
 
 
-def _llm(settings: Any) -> list[Check]:
+def _llm(settings: Settings) -> list[Check]:
     from voicemock.llm import ChatClient, LLMError, resolve_llm_config
 
     configured = (
@@ -175,7 +175,7 @@ def _llm(settings: Any) -> list[Check]:
     return checks
 
 
-def run_checks(settings: Any) -> list[Check]:
+def run_checks(settings: Settings) -> list[Check]:
     return [
         *_data_folder(settings),
         _speech_model(settings),
