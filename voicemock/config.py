@@ -95,6 +95,14 @@ class Settings:
     max_answer: float = CaptureOptions.max_answer_s
     """With the microphone: the longest an answer may run, in seconds."""
 
+    voice: str = "piper"
+    """The interviewer's voice: "piper" (a neural voice, bundled; the system voice if it
+    cannot load), "system" (pyttsx3: espeak-ng on Linux) or "none" (text only)."""
+
+    speech_rate: int | None = None
+    """The interviewer's speaking rate in words a minute (80 to 400); empty for the
+    voice's natural pace."""
+
     @property
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -111,6 +119,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_file_answer": (5, 7200),
     "end_silence": (0.5, 60),
     "max_answer": (5, 1800),
+    "speech_rate": (80, 400),
 }
 """The accepted range of every numeric setting, inclusive (see the README's settings table)."""
 
@@ -119,7 +128,10 @@ _ENV = {
     "model": "VOICEMOCK_MODEL",
     "llm_model": "VOICEMOCK_LLM_MODEL",
 }
+WHOLE = {"speech_rate"}
+"""Whole-number settings whose default is empty."""
 BRAINS = ("offline", "llm")
+VOICES = ("piper", "system", "none")
 
 
 def _coerce(name: str, value: Any, where: str) -> Any:
@@ -135,6 +147,10 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: turn_detection must be true or false")
         return value
+    if name == "voice":
+        if value not in VOICES:
+            raise ConfigError(f"{where}: voice must be one of {', '.join(VOICES)}, not {value!r}")
+        return value
     if name == "brain":
         if value not in BRAINS:
             raise ConfigError(f"{where}: brain must be one of {', '.join(BRAINS)}")
@@ -145,7 +161,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
 def check_range(name: str, value: Any, where: str) -> Any:
     """A numeric setting within its range, or a one-line ConfigError saying the range."""
     low, high = RANGES[name]
-    whole = isinstance(Settings.__dataclass_fields__[name].default, int)
+    whole = isinstance(Settings.__dataclass_fields__[name].default, int) or name in WHOLE
     span = f"{low:g} to {high:g}"
     if whole:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:

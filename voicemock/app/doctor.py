@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from voicemock.config import Settings
 from voicemock.errors import VoicemockError
@@ -91,14 +91,40 @@ def _judge() -> Check:
     )
 
 
-def _voice() -> Check:
-    if shutil.which("espeak-ng") is None and shutil.which("espeak") is None:
-        return Check(
-            "interviewer voice",
-            "warn",
-            "espeak-ng is not installed (apt-get install espeak-ng); questions are shown as text",
-        )
-    return Check("interviewer voice", "ok", "pyttsx3 with espeak-ng")
+def _voices(settings: Settings) -> list[Check]:
+    """Each voice renders one short line, timed (into a throwaway folder)."""
+    import tempfile
+
+    from voicemock.tts import Speaker, SpeechError
+
+    checks = []
+    chosen = settings.voice
+    for voice in ("piper", "system"):
+        name = f"voice: {voice}" + (" (chosen)" if voice == chosen else "")
+        with tempfile.TemporaryDirectory() as tmp:
+            notices: list[str] = []
+            speaker = Speaker(Path(tmp), voice=voice, on_notice=notices.append)
+            try:
+                started = time.perf_counter()
+                speaker.load().result()
+                loaded = time.perf_counter()
+                speaker.render("How would you keep ordering per customer?").result()
+                done = time.perf_counter()
+            except SpeechError as exc:
+                status = "warn" if voice != chosen else "fail"
+                checks.append(Check(name, status, f"{exc}; questions are shown as text"))
+                continue
+            finally:
+                speaker.close()
+        if notices:  # Piper fell back to the system voice
+            status = "warn" if voice == chosen else "ok"
+            checks.append(Check(name, status, notices[0]))
+            continue
+        detail = f"{speaker.engine.detail}: loaded in {loaded - started:.2f} s, one line in "
+        checks.append(Check(name, "ok", detail + f"{done - loaded:.2f} s"))
+    if chosen == "none":
+        checks.append(Check("voice: none (chosen)", "ok", "questions are shown as text only"))
+    return checks
 
 
 def _microphone() -> Check:
@@ -181,7 +207,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _speech_model(settings),
         _turn_model(),
         _judge(),
-        _voice(),
+        *_voices(settings),
         _microphone(),
         *_llm(settings),
     ]

@@ -134,6 +134,15 @@ def vocabulary() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def pronunciations() -> dict[str, str]:
+    """How the interviewer's voice says the words it would say wrong (prompts/)."""
+    from voicemock.core.pronunciation import parse_pronunciations
+
+    path = prompts_dir() / "pronunciation.toml"
+    return parse_pronunciations(read_toml(path), str(path))
+
+
+@lru_cache(maxsize=1)
 def delivery_config() -> DeliveryConfig:
     return DeliveryConfig.load(prompts_dir() / "delivery.toml")
 

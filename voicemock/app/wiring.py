@@ -50,7 +50,10 @@ class PracticePlan:
     turn_detection: bool = True
     """Judge each pause (turn model + live transcript): a finished answer ends at once."""
     max_answer: float = CaptureOptions.max_answer_s
+    voice: str = "piper"
+    """The interviewer's voice with the microphone: "piper", "system" or "none"."""
     tts_voice: str | None = None
+    """The system voice's id (pyttsx3), when it speaks."""
     tts_rate: int | None = None
     no_speech: bool = False
     question_text: str | None = None
@@ -156,9 +159,10 @@ def plan_round(
         end_silence=settings.end_silence,
         turn_detection=settings.turn_detection,
         max_answer=settings.max_answer,
+        voice="none" if no_speech else settings.voice,
         tts_voice=tts_voice,
-        tts_rate=tts_rate,
-        no_speech=no_speech,
+        tts_rate=tts_rate or settings.speech_rate,
+        no_speech=no_speech or settings.voice == "none",
         question_text=question_text,
         again_of=again["id"] if again is not None else None,
     )
@@ -244,6 +248,10 @@ ECHO_GUARD_S = 0.03
 """After the line's last sample, this much more of the microphone is dropped (one block)."""
 
 
+SENTENCE_PAUSE_S = 0.3
+"""The pause between two sentences of a line, as a person takes a breath."""
+
+
 class InterviewerVoice:
     """Says a line: renders it (cached), plays it, and drops what the microphone heard of it."""
 
@@ -253,15 +261,27 @@ class InterviewerVoice:
         self.output_device = output_device
 
     def say(self, text: str) -> float:
+        """Speak ``text`` sentence by sentence (the first plays while the rest render), with
+        a short pause between sentences; returns when its first sample played."""
         from voicemock.audio.playback import play_line
 
-        path = self.speaker.render(text).result()
+        parts = self.speaker.render_sentences(text)
+        started: float | None = None
+        last_sample = time.monotonic()
         try:
-            started, last_sample = play_line(path, self.output_device)
+            for i, part in enumerate(parts):
+                path = part.result()
+                if i:
+                    time.sleep(max(0.0, last_sample + SENTENCE_PAUSE_S - time.monotonic()))
+                first, last_sample = play_line(path, self.output_device)
+                started = first if started is None else started
         except BaseException:
+            for part in parts:
+                part.cancel()
             if self.mic is not None:
                 self.mic.drain()
             raise
+        assert started is not None
         if self.mic is not None:
             # Half duplex: what the microphone heard while the line played is dropped, up to
             # its last sample; an answer that starts the moment it ends is kept.
@@ -317,10 +337,14 @@ def run_practice(
             if not plan.no_speech:
                 speaker = Speaker(
                     settings.resolved_data_dir / "tts-cache",
-                    voice=plan.tts_voice,
+                    voice=plan.voice,
+                    system_voice=plan.tts_voice,
                     rate=plan.tts_rate,
+                    pronounce=resources.pronunciations(),
+                    on_notice=lambda message: emit(NoticeGiven(message)),
                 )
                 stack.callback(speaker.close)
+                speaker.load()  # while the rest is set up
                 output = resolve_device(plan.output_device, "output")
                 voice = InterviewerVoice(speaker, microphone, output)
             answers = LiveAnswers(

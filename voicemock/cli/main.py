@@ -145,6 +145,7 @@ for command in (
     setup.devices,
     setup.doctor,
     setup.questions,
+    setup.voices,
 ):
     cli.add_command(command)
 

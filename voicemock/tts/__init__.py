@@ -1,128 +1,148 @@
-"""Spoken interviewer lines: pyttsx3 renders each line to a cached WAV.
+"""Spoken interviewer lines: each sentence rendered to a cached WAV by the chosen voice.
 
-Rendering runs on one worker thread (the speech engine is not thread-safe), so the
-next line can be rendered while the candidate is still answering. If rendering
-fails the caller shows the line as text; the round goes on.
+The voice is Piper's neural voice where its packages are installed (``voice = "piper"``,
+the default), pyttsx3 (``"system"``, espeak-ng on Linux), or none. If Piper cannot load,
+the system voice takes over and the caller is told once. A line is rendered sentence by
+sentence on one worker thread (the engines are not thread-safe): the first sentence can
+play while the next ones render, and the next line can render while the candidate is
+still answering. Words the voices say wrong ("acks", "KRaft") are respelled first, from
+the pronunciation list. If rendering fails the caller shows the line as text; the round
+goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-import subprocess
+import re
 import threading
-import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
-from voicemock.errors import VoicemockError
+from voicemock.core.text import split_sentences
+from voicemock.private import private_dir, tighten
+from voicemock.tts.engines import (
+    Engine,
+    PiperEngine,
+    SpeechError,
+    SystemEngine,
+    has_audio,
+    piper_model,
+)
+
+__all__ = ["VOICES", "Speaker", "SpeechError", "respell", "voices_available"]
 
 log = logging.getLogger(__name__)
-RENDER_ATTEMPTS = 3
-RENDER_TIMEOUT_S = 30.0
+
+VOICES = ("piper", "system", "none")
+"""The voice setting's values: the neural voice, the system's (pyttsx3), or no voice."""
 
 
-def _has_audio(path: Path) -> bool:
-    return path.is_file() and path.stat().st_size > 44
+def respell(text: str, pronounce: Mapping[str, str]) -> str:
+    """``text`` with each listed word (whole words, case as listed) spelled as said."""
+    if not pronounce:
+        return text
+    pattern = re.compile(
+        r"(?<![\w-])("
+        + "|".join(re.escape(w) for w in sorted(pronounce, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    return pattern.sub(lambda m: pronounce[m.group(1)], text)
 
 
-class SpeechError(VoicemockError):
-    """The line could not be rendered; show it as text instead."""
+def voices_available() -> dict[str, str]:
+    """Each voice and whether it can speak here: "ok: …" or the reason it cannot."""
+    out: dict[str, str] = {}
+    try:
+        model, _ = piper_model()
+        import piper  # noqa: F401
+
+        out["piper"] = f"ok: en_US-joe-medium, neural ({model.stat().st_size // 2**20} MB)"
+    except (SpeechError, ImportError) as exc:
+        out["piper"] = f"unavailable: {exc}"
+    try:
+        count = len(SystemEngine().voices())
+        out["system"] = f"ok: pyttsx3 / espeak-ng, {count} voices (pick one with --system-voice)"
+    except SpeechError as exc:
+        out["system"] = f"unavailable: {exc}"
+    out["none"] = "ok: questions shown as text only"
+    return out
 
 
 class Speaker:
     """Renders interviewer lines to WAV files, cached by text, voice and rate."""
 
     def __init__(
-        self, cache_dir: Path, *, voice: str | None = None, rate: int | None = None
+        self,
+        cache_dir: Path,
+        *,
+        voice: str = "piper",
+        system_voice: str | None = None,
+        rate: int | None = None,
+        pronounce: Mapping[str, str] | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        piper_model: Path | None = None,
     ) -> None:
+        if voice not in ("piper", "system"):
+            raise ValueError(f"voice must be piper or system, not {voice!r}")
         self.cache_dir = Path(cache_dir)
-        self.voice = voice
         self.rate = rate
+        self.pronounce = dict(pronounce or {})
+        self._notice = on_notice or (lambda message: log.info("%s", message))
+        self._system = SystemEngine(system_voice, rate)
+        self.engine: Engine = PiperEngine(rate, piper_model) if voice == "piper" else self._system
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
-        self._engine: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def voice(self) -> str:
+        """The voice speaking: "piper", or "system" (chosen, or after Piper failed)."""
+        return self.engine.name
+
+    def load(self) -> Future[None]:
+        """Load the voice in the background (the first line then starts sooner)."""
+        return self._pool.submit(self._load)
+
+    def _load(self) -> None:
+        try:
+            self.engine.load()
+        except SpeechError as exc:
+            if self.engine is self._system:
+                raise
+            self._notice(f"{exc}; the system voice speaks instead")
+            self.engine = self._system
+            self.engine.load()
+
     def _key(self, text: str) -> str:
-        raw = f"{self.voice}|{self.rate}|{text}".encode()
+        voice = self._system.voice if self.engine is self._system else None
+        raw = f"{self.engine.name}|{voice}|{self.rate}|{text}".encode()
         return hashlib.sha256(raw).hexdigest()[:24]
 
-    def _init_engine(self) -> Any:
-        if self._engine is None:
-            try:
-                import pyttsx3
-
-                engine = pyttsx3.init()
-            except Exception as exc:  # pyttsx3 raises bare errors when espeak is missing
-                raise SpeechError(
-                    f"text-to-speech is unavailable ({exc}); install espeak-ng "
-                    "(apt-get install espeak-ng)"
-                ) from None
-            # The espeak driver announces every saved file on stdout, which would land in
-            # the user's transcript or JSON; silence it in that module only.
-            try:
-                import pyttsx3.drivers.espeak as espeak_driver
-
-                espeak_driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
-            except ImportError:
-                pass
-            if self.voice:
-                engine.setProperty("voice", self.voice)
-            if self.rate:
-                engine.setProperty("rate", self.rate)
-            self._engine = engine
-        return self._engine
-
     def _render_now(self, text: str) -> Path:
-        path = self.cache_dir / f"{self._key(text)}.wav"
-        if _has_audio(path):
+        self._load()
+        spoken = respell(text, self.pronounce)
+        path = self.cache_dir / f"{self._key(spoken)}.wav"
+        if has_audio(path):
             return path
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.cache_dir)  # what the interviewer says is the candidate's business
         tmp = path.with_suffix(".tmp.wav")
-        # The espeak driver now and then returns before writing the file (about one line in
-        # a few hundred here): a fresh engine is tried again, then espeak-ng itself.
-        for attempt in range(RENDER_ATTEMPTS):
-            engine = self._init_engine()
-            try:
-                engine.save_to_file(text, str(tmp))
-                engine.runAndWait()
-            except Exception as exc:
-                raise SpeechError(f"text-to-speech failed ({exc})") from None
-            if _has_audio(tmp):
-                tmp.replace(path)
-                return path
-            log.debug("text-to-speech wrote no audio (attempt %d)", attempt + 1)
-            self._engine = None
-            time.sleep(0.05 * (attempt + 1))
-        if self._render_with_espeak(text, tmp):
-            tmp.replace(path)
-            return path
-        raise SpeechError("text-to-speech produced no audio")
-
-    def _render_with_espeak(self, text: str, out: Path) -> bool:
-        """The same voice through the espeak-ng program, in its own process."""
-        program = shutil.which("espeak-ng") or shutil.which("espeak")
-        if program is None:
-            return False
-        args = [program, "-w", str(out)]
-        if self.rate:
-            args += ["-s", str(self.rate)]
-        if self.voice and "/" not in self.voice and " " not in self.voice:
-            args += ["-v", self.voice]
-        try:
-            subprocess.run(
-                [*args, "--", text], capture_output=True, timeout=RENDER_TIMEOUT_S, check=True
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.debug("espeak-ng could not render the line: %s", exc)
-            return False
-        return _has_audio(out)
+        self.engine.render(spoken, tmp)
+        if not has_audio(tmp):
+            raise SpeechError(f"the {self.engine.name} voice produced no audio")
+        tighten(tmp)
+        tmp.replace(path)
+        return path
 
     def render(self, text: str) -> Future[Path]:
         """Start rendering ``text`` in the background; the future resolves to the WAV path."""
         return self._pool.submit(self._render_now, text)
+
+    def render_sentences(self, text: str) -> list[Future[Path]]:
+        """Start rendering ``text`` one sentence at a time, in order: the first can be
+        played as soon as it is ready, while the others render."""
+        sentences = split_sentences(text) or [text]
+        return [self._pool.submit(self._render_now, s) for s in sentences]
 
     def close(self) -> None:
         """Stop the rendering worker (a line being rendered is finished first)."""

@@ -100,10 +100,19 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
     help="With --mic: the longest an answer may run [default: 240].",
 )
 @click.option(
-    "--voice", "tts_voice", metavar="ID", help="Text-to-speech voice for the interviewer."
+    "--voice",
+    type=click.Choice(["piper", "system", "none"]),
+    help="With --mic: the interviewer's voice: piper (a neural voice, bundled; the default), "
+    "system (pyttsx3: espeak-ng) or none (text only). See: voicemock voices.",
 )
 @click.option(
-    "--rate", "tts_rate", type=click.IntRange(80, 400), help="Interviewer speaking rate (wpm)."
+    "--system-voice", "tts_voice", metavar="ID", help="The system voice to use (pyttsx3 id)."
+)
+@click.option(
+    "--rate",
+    "tts_rate",
+    type=click.IntRange(80, 400),
+    help="Interviewer speaking rate in words a minute [default: the voice's own pace].",
 )
 @click.option(
     "--no-speech", is_flag=True, help="With --mic: show questions as text only, don't speak them."
@@ -148,6 +157,7 @@ def practice(
     end_silence: float | None,
     turn_detection: bool | None,
     max_answer: float | None,
+    voice: str | None,
     tts_voice: str | None,
     tts_rate: int | None,
     no_speech: bool,
@@ -196,6 +206,8 @@ def practice(
         end_silence=end_silence,
         turn_detection=turn_detection,
         max_answer=max_answer,
+        voice=voice,
+        speech_rate=tts_rate,
     )
     from voicemock.app.wiring import PlanError, plan_round, run_practice
     from voicemock.cli.render import HeadlessRenderer

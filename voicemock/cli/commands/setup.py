@@ -74,6 +74,27 @@ def doctor(
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the voices as JSON.")
+def voices(as_json: bool) -> None:
+    """List the interviewer's voices and whether each can speak here.
+
+    piper is a neural voice bundled with voicemock (nothing is downloaded); system is
+    pyttsx3 (espeak-ng on Linux); none shows questions as text only. Choose one with
+    --voice or the voice setting; voicemock doctor times each.
+    """
+    from voicemock.tts import voices_available
+
+    found = voices_available()
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for name, state in found.items():
+        ok = state.startswith("ok")
+        click.secho(f"{name:<8}", fg="green" if ok else "yellow", nl=False)
+        click.echo(state.removeprefix("ok: "))
+
+
+@click.command()
 @click.option("--round", "round_id", metavar="ROUND", help="Only this round.")
 def questions(round_id: str | None) -> None:
     """List the question bank and what each round tests."""
