@@ -8,7 +8,8 @@ model has its calibration.
 Reads every labelled answer of the dev set with the uncalibrated judge (the rules and the
 meaning model), measures the signals in ``voicemock.core.judge.calibration.FEATURES``, and
 fits a logistic regression over them and their squares (L2-regularised, full-batch gradient
-descent: deterministic) to the committee's pass or fail. Before the final fit it reports a
+descent: deterministic) to the committee's pass or fail, its bias then set for even odds
+(see ``balanced``). Before the final fit it reports a
 ten-fold cross-validation by case on the dev set (pairwise ranking and pass/fail agreement
 on cases held out), so the figure that goes into the file is one the fit did not see. The
 frozen test split is never read. ``--check`` fits again and fails if the file on disk
@@ -39,6 +40,18 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
         w -= RATE * (x.T @ (p - y) / len(y) + L2 * w / len(y))
         b -= RATE * float(np.mean(p - y))
     return w, b
+
+
+def balanced(y: np.ndarray) -> float:
+    """The bias shift that takes the dev set's own share of passes out of the probability.
+
+    The set has more weak answers than strong ones because of how it was written, not
+    because candidates fail more often: fitted as is, the regression would lean towards
+    fail. Shifting the bias by log(fails / passes) makes it answer for even odds, so the
+    pass line at 0.5 falls where strong answers pass and weak ones fail about equally
+    often on cases held out."""
+    passes = float(np.sum(y))
+    return float(np.log((len(y) - passes) / passes))
 
 
 def pairwise(cases: list[str], ranks: list[int], score: np.ndarray) -> float:
@@ -111,11 +124,13 @@ def main() -> int:
         out = {c for i, c in enumerate(order) if i % FOLDS == k}
         train = np.array([c not in out for c in case_ids])
         w, b = fit(xs[train], y[train])
+        b += balanced(y[train])
         held[~train] = 1.0 / (1.0 + np.exp(-(xs[~train] @ w + b)))
     cv_pairwise = pairwise(case_ids, ranks, held)
     cv_pass = float(np.mean(held[y == 1] >= 0.5))
     cv_fail = float(np.mean(held[y == 0] < 0.5))
     w, b = fit(xs, y)
+    b += balanced(y)
     summary = (
         f"{args.set.name}: {len(order)} cases, {len(y)} answers; {FOLDS}-fold cross-validation "
         f"by case: pairwise {cv_pairwise:.3f}, pass kept {cv_pass:.3f}, fail kept {cv_fail:.3f}"
