@@ -126,7 +126,9 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
 
     def next_line(answer: str) -> float:
         follow = brain.follow_up(question, [answer], [])
-        started, _ = play_line(speaker.render(follow.text if follow else "Thank you.").result())
+        # As the interviewer's voice says it: the first sentence plays as soon as it is ready.
+        line = follow.text if follow else "Thank you."
+        started, _ = play_line(speaker.render_sentences(line)[0].result())
         return started
 
     try:
