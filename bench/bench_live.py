@@ -107,6 +107,7 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
     prompt = stt.prompt_for(question.text, resources.vocabulary())
     brain = OfflineBrain(resources.scorer())
     speaker = Speaker(tmp / "tts")
+    speaker.load()  # as a round does while it is set up
     mic = MicSource()
     mic.start()
     modes = {
