@@ -90,9 +90,9 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
     from tests import speech
     from tests.conftest import normalize_words
     from voicemock.app import resources
+    from voicemock.app.wiring import InterviewerVoice
     from voicemock.audio.files import decode_file
     from voicemock.audio.mic import MicSource
-    from voicemock.audio.playback import play_line
     from voicemock.audio.turn import TurnModel
     from voicemock.core.brain import OfflineBrain
     from voicemock.round.sources import LiveAnswers
@@ -108,11 +108,16 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
     brain = OfflineBrain(resources.scorer())
     speaker = Speaker(tmp / "tts")
     speaker.load()  # as a round does while it is set up
+    voice = InterviewerVoice(speaker)  # the round's voice: the final pass waits for its line
     mic = MicSource()
     mic.start()
     modes = {
         "turn detection": LiveAnswers(
-            mic, stt, options=CaptureOptions(end_silence_s=10.0), turn_model=model
+            mic,
+            stt,
+            options=CaptureOptions(end_silence_s=10.0),
+            turn_model=model,
+            line_started=voice.line_started,
         ),
         "4 s silence": LiveAnswers(mic, stt, options=CaptureOptions(end_silence_s=4.0)),
     }
@@ -127,10 +132,8 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
 
     def next_line(answer: str) -> float:
         follow = brain.follow_up(question, [answer], [])
-        # As the interviewer's voice says it: the first sentence plays as soon as it is ready.
-        line = follow.text if follow else "Thank you."
-        started, _ = play_line(speaker.render_sentences(line)[0].result())
-        return started
+        # As the interviewer's voice says it: sentence by sentence, the first at once.
+        return voice.say(follow.text if follow else "Thank you.")
 
     try:
         for rep in range(args.repeat):

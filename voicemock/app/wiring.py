@@ -259,6 +259,8 @@ class InterviewerVoice:
         self.speaker = speaker
         self.mic = mic
         self.output_device = output_device
+        self.line_started = threading.Event()
+        """Set when a line's first sample plays."""
 
     def say(self, text: str) -> float:
         """Speak ``text`` sentence by sentence (the first plays while the rest render), with
@@ -273,6 +275,8 @@ class InterviewerVoice:
                 path = part.result()
                 if i:
                     time.sleep(max(0.0, last_sample + SENTENCE_PAUSE_S - time.monotonic()))
+                if started is None:
+                    self.line_started.set()  # about to play: background work may go on
                 first, last_sample = play_line(path, self.output_device)
                 started = first if started is None else started
         except BaseException:
@@ -334,7 +338,7 @@ def run_practice(
             from voicemock.tts import Speaker
 
             emit(MicrophoneOpened(microphone.device_name, lambda: microphone.level))
-            if not plan.no_speech:
+            if not plan.no_speech and plan.voice != "none":
                 speaker = Speaker(
                     settings.resolved_data_dir / "tts-cache",
                     voice=plan.voice,
@@ -357,6 +361,7 @@ def run_practice(
                 emit=emit,
                 turn_model=load_turn_model(emit) if plan.turn_detection else None,
                 drain_at_start=voice is None,
+                line_started=voice.line_started if voice is not None else None,
             )
             stack.callback(answers.close)
         runner = RoundRunner(

@@ -114,6 +114,11 @@ class _Growing:
         return self._data[start : self.size if end is None else min(end, self.size)]
 
 
+FINAL_WAIT_S = 1.0
+"""The longest the final pass over an answer waits for the interviewer's next line to start
+(two models on two cores at once slowed the line's first sentence by half a second)."""
+
+
 class LiveAnswers:
     """Captures each answer from the microphone until the candidate is done.
 
@@ -136,6 +141,7 @@ class LiveAnswers:
         emit: Emit = ignore,
         turn_model: TurnModel | None = None,
         drain_at_start: bool = True,
+        line_started: threading.Event | None = None,
     ) -> None:
         self.mic = mic
         self.transcriber = transcriber
@@ -147,6 +153,9 @@ class LiveAnswers:
         """Drop what the microphone heard before the answer (no voice asked the question; with
         a voice, the microphone is drained when the question ends, and speech that starts
         right after it must be kept)."""
+        self.line_started = line_started
+        """Set by the interviewer's voice when its next line starts playing: the final pass
+        waits for it (at most :data:`FINAL_WAIT_S`), so it does not slow that line down."""
         self.vad = StreamingVad()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt")
 
@@ -164,6 +173,8 @@ class LiveAnswers:
         """Record one answer to ``wav_path`` and return it transcribed."""
         self.vad.reset()
         self.finish.clear()
+        if self.line_started is not None:
+            self.line_started.clear()
         if self.drain_at_start:
             self.mic.drain()
         answer = _Answer(self, text_prompt)
@@ -197,6 +208,8 @@ class LiveAnswers:
     ) -> Transcript:
         """The whole answer, framed the way a recording would be (room tone around the
         speech), transcribed with the replay settings; times stay the answer's."""
+        if self.line_started is not None:
+            self.line_started.wait(FINAL_WAIT_S)
         pad = self.options.frame_pad_s
         start = max(0, int((spans[0][0] - pad) * SAMPLE_RATE)) if spans else 0
         end = int((spans[-1][1] + pad) * SAMPLE_RATE) if spans else audio.size
