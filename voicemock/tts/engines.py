@@ -106,6 +106,12 @@ class PiperEngine:
             )
         except Exception as exc:  # onnxruntime and json raise many types
             raise SpeechError(f"the neural voice could not load ({exc})".splitlines()[0]) from None
+        # One short line builds the kernels and buffers, so the first real line is not slow.
+        try:
+            for _ in voice.synthesize("Let's begin."):
+                pass
+        except Exception as exc:
+            raise SpeechError(f"the neural voice failed ({exc})".splitlines()[0]) from None
         self._voice = voice
         self.load_seconds = time.perf_counter() - started
 
