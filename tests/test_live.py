@@ -412,6 +412,11 @@ def test_thinking_pauses_after_an_unfinished_clause_are_not_cut_off(audio, tmp_p
         assert sum(w in said for w in kept) >= len(kept) // 2, (tail, turn["transcript"])
 
 
+OPEN_S = 0.3
+"""Per sentence, from its file on disk to its first sample on the virtual speaker: an output
+stream opens for it (the test cannot see the samples themselves)."""
+
+
 @needs_espeak
 def test_an_answer_started_right_as_the_question_ends_is_kept_whole(audio, tmp_path):
     """The answer starts 0.2 s after the question's last sample played."""
@@ -428,15 +433,26 @@ def test_an_answer_started_right_as_the_question_ends_is_kept_whole(audio, tmp_p
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while not list(cache.glob("*.wav")):  # rendered: playback starts now
+    while not [p for p in cache.glob("*.wav") if ".tmp" not in p.name]:  # playback starts
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
         time.sleep(0.005)
     started = time.monotonic()
     import wave
 
-    with wave.open(str(next(cache.glob("*.wav"))), "rb") as line:
-        length = line.getnframes() / line.getframerate()
-    time.sleep(max(0.0, started + length + 0.2 - time.monotonic()))
+    from voicemock.app import resources
+    from voicemock.app.wiring import SENTENCE_PAUSE_S
+    from voicemock.core.text import split_sentences
+
+    # The line is said sentence by sentence, with a breath between: wait for all of them.
+    sentences = len(split_sentences(resources.bank().get("tech-ordering-global").text))
+    while len([p for p in cache.glob("*.wav") if ".tmp" not in p.name]) < sentences:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+        time.sleep(0.005)
+    length = SENTENCE_PAUSE_S * (sentences - 1)
+    for path in cache.glob("*.wav"):
+        with wave.open(str(path), "rb") as line:
+            length += line.getnframes() / line.getframerate()
+    time.sleep(max(0.0, started + length + OPEN_S * sentences + 0.2 - time.monotonic()))
     audio.speak(answer)
     out, err = proc.communicate(timeout=120)
     audio.hush()

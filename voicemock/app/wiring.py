@@ -275,7 +275,7 @@ class InterviewerVoice:
                 path = part.result()
                 if i:
                     time.sleep(max(0.0, last_sample + SENTENCE_PAUSE_S - time.monotonic()))
-                if started is None:
+                else:
                     self.line_started.set()  # about to play: background work may go on
                 first, last_sample = play_line(path, self.output_device)
                 started = first if started is None else started

@@ -54,9 +54,8 @@ def play_file(
     return _play(audio[int(max(0.0, start_s) * SAMPLE_RATE) :], SAMPLE_RATE, device, stop)[1]
 
 
-def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
-    """Play a rendered interviewer line (16-bit PCM WAV) to the end; returns the monotonic
-    times its first and its last sample played."""
+def _read_line(path: Path) -> tuple[np.ndarray, int]:
+    """A rendered line (16-bit PCM WAV) as mono float32 samples and its rate."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2:
@@ -65,6 +64,12 @@ def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
             pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
     except (OSError, EOFError, wave.Error) as exc:
         raise AudioDeviceError(f"cannot read the rendered line {path.name} ({exc})") from None
-    audio = pcm.reshape(-1, channels).mean(axis=1).astype(np.float32) / 32768.0
+    return pcm.reshape(-1, channels).mean(axis=1).astype(np.float32) / 32768.0, rate
+
+
+def play_line(path: Path, device: int | None = None) -> tuple[float, float]:
+    """Play a rendered interviewer line (16-bit PCM WAV) to the end; returns the monotonic
+    times its first and its last sample played."""
+    audio, rate = _read_line(path)
     started, _ = _play(audio, rate, device)
     return started, started + audio.size / rate
