@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,12 +30,9 @@ from voicemock.tts.engines import (
     piper_model,
 )
 
-__all__ = ["VOICES", "Speaker", "SpeechError", "respell", "voices_available"]
+__all__ = ["Speaker", "SpeechError", "respell", "voices_available"]
 
 log = logging.getLogger(__name__)
-
-VOICES = ("piper", "system", "none")
-"""The voice setting's values: the neural voice, the system's (pyttsx3), or no voice."""
 
 
 def respell(text: str, pronounce: Mapping[str, str]) -> str:
@@ -93,7 +89,6 @@ class Speaker:
         self._system = SystemEngine(system_voice, rate)
         self.engine: Engine = PiperEngine(rate, piper_model) if voice == "piper" else self._system
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
-        self._lock = threading.Lock()
 
     @property
     def voice(self) -> str:

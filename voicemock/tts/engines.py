@@ -75,12 +75,10 @@ class PiperEngine:
         self._threads = threads
         self._voice: Any = None
         self.detail = "en_US-joe-medium (neural, bundled)"
-        self.load_seconds = 0.0
 
     def load(self) -> None:
         if self._voice is not None:
             return
-        started = time.perf_counter()
         if self._model is None:
             model, config = piper_model()
         else:
@@ -113,7 +111,6 @@ class PiperEngine:
         except Exception as exc:
             raise SpeechError(f"the neural voice failed ({exc})".splitlines()[0]) from None
         self._voice = voice
-        self.load_seconds = time.perf_counter() - started
 
     def render(self, text: str, path: Path) -> None:
         from piper import SynthesisConfig
