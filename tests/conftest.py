@@ -10,8 +10,12 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from voicemock.core.stored import StoredSession
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
@@ -76,13 +80,13 @@ def isolated_env(tmp: Path, data_dir: Path | None = None, base: dict | None = No
     }
 
 
-def only_session(data_dir: Path) -> tuple[dict, Path]:
+def only_session(data_dir: Path) -> tuple[StoredSession, Path]:
     """The one session stored in ``data_dir``, whole, and the folder of its audio."""
     from voicemock.store import Store
 
     with Store(data_dir) as store:
         (row,) = store.list_sessions()
-        return store.get_session(row["id"]), store.audio_dir(row["id"])
+        return store.get_session(row.id), store.audio_dir(row.id)
 
 
 @pytest.fixture

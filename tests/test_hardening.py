@@ -165,7 +165,7 @@ def _wait_for_follow_up_request(server: ScriptedLLM, proc: subprocess.Popen[str]
 def _the_session(data_dir: Path) -> dict:
     with Store(data_dir) as store:
         (row,) = store.list_sessions()
-        return store.get_session(row["id"])
+        return store.get_session(row.id)
 
 
 @pytest.mark.slow
@@ -180,8 +180,8 @@ def test_a_signal_mid_round_ends_it_like_ctrl_c(tmp_path, signame):
     assert proc.returncode == 128 + getattr(signal, signame)
     assert f"stopped by {signame}; completed turns are saved" in err
     session = _the_session(tmp_path / "data")
-    assert session["status"] == "incomplete" and session["error"] == f"interrupted ({signame})"
-    assert len(session["turns"]) == 1 and Path(session["turns"][0]["audio_path"]).is_file()
+    assert session.status == "incomplete" and session.error == f"interrupted ({signame})"
+    assert len(session.turns) == 1 and Path(session.turns[0].audio_path).is_file()
 
 
 @pytest.mark.slow
@@ -213,7 +213,7 @@ def test_sigterm_in_the_app_ends_the_round_as_interrupted(tmp_path):
             shown = term.wait_for("EXITED-143", 60)
     assert "stopped by SIGTERM; completed turns are saved" in shown
     session = _the_session(tmp_path / "data")
-    assert session["status"] == "incomplete" and session["error"] == "interrupted (SIGTERM)"
+    assert session.status == "incomplete" and session.error == "interrupted (SIGTERM)"
 
 
 @pytest.mark.slow
@@ -227,8 +227,8 @@ def test_a_round_whose_process_was_killed_is_marked_interrupted(tmp_path, voicem
     listed = voicemock("sessions")
     assert "incomplete" in listed.stdout and "in_progress" not in listed.stdout
     session = _the_session(tmp_path / "data")
-    assert session["status"] == "incomplete" and session["error"] == "interrupted"
-    assert len(session["turns"]) == 1
+    assert session.status == "incomplete" and session.error == "interrupted"
+    assert len(session.turns) == 1
     # Progress, debrief and rescore --all skip it unless asked.
     assert "No sessions with answers" in voicemock("rescore", "--all").stdout
     assert voicemock("rescore", "--all", "--include-incomplete").stdout.count("->") == 1
@@ -238,14 +238,14 @@ def test_a_live_owner_keeps_its_round_open(tmp_path):
     with Store(tmp_path) as store:
         sid = store.create_session("technical", "offline", "replay", [])
     with Store(tmp_path) as other:  # same process, still running the round
-        assert other.get_session(sid)["status"] == "in_progress"
+        assert other.get_session(sid).status == "in_progress"
         other.conn.execute("UPDATE sessions SET owner = 'elsewhere:1:1' WHERE id = ?", (sid,))
     with Store(tmp_path) as store:  # another host's process: nothing here can tell
-        assert store.get_session(sid)["status"] == "in_progress"
+        assert store.get_session(sid).status == "in_progress"
         store.conn.execute("UPDATE sessions SET owner = ? WHERE id = ?", (_dead_owner(), sid))
     with Store(tmp_path) as store:
         session = store.get_session(sid)
-    assert (session["status"], session["error"]) == ("incomplete", "interrupted")
+    assert (session.status, session.error) == ("incomplete", "interrupted")
 
 
 def _dead_owner() -> str:
@@ -265,9 +265,9 @@ def test_a_failure_between_the_turn_and_its_segments_stores_neither(tmp_path):
         store.add_turn(sid, TurnRecord("question", "q", "Q?", "first", (good,)))
         with pytest.raises(StoreError):
             store.add_turn(sid, TurnRecord("question", "q", "Q?", "second", (good, good, broken)))
-        turns = store.get_session(sid)["turns"]
-    assert [t["transcript"] for t in turns] == ["first"]
-    assert [len(t["segments"]) for t in turns] == [1]
+        turns = store.get_session(sid).turns
+    assert [t.transcript for t in turns] == ["first"]
+    assert [len(t.segments) for t in turns] == [1]
 
 
 # -- 6. concurrent first opens and session ids ------------------------------------------------

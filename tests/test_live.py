@@ -222,9 +222,9 @@ def test_spoken_round_in_the_app(audio, tmp_path):
         term.wait_for("EXITED-0", 15)
     audio.hush()
     session, _ = only_session(tmp_path / "data")
-    assert session["mode"] == "live" and session["status"] == "complete"
-    assert "transaction" in session["turns"][0]["transcript"].lower()
-    assert Path(session["turns"][0]["audio_path"]).is_file()
+    assert session.mode == "live" and session.status == "complete"
+    assert "transaction" in session.turns[0].transcript.lower()
+    assert Path(session.turns[0].audio_path).is_file()
 
 
 @pytest.mark.skipif(not terminal.AVAILABLE, reason="tmux is not installed")
@@ -259,8 +259,8 @@ def test_a_spoken_round_started_from_home_on_a_chosen_microphone(audio, tmp_path
         term.wait_for("EXITED-0", 15)
     audio.hush()
     session, _ = only_session(tmp_path / "data")
-    assert session["mode"] == "live" and session["status"] == "complete"
-    assert "transaction" in session["turns"][0]["transcript"].lower()
+    assert session.mode == "live" and session.status == "complete"
+    assert "transaction" in session.turns[0].transcript.lower()
 
 
 def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
@@ -324,7 +324,7 @@ def test_losing_the_microphone_mid_answer_keeps_the_audio(tmp_path):
     assert last.startswith("voicemock: error: the microphone stopped delivering audio"), err
     session, audio_dir = only_session(tmp_path / "data")
     wav = audio_dir / "turn-01.wav"
-    assert session["status"] == "incomplete" and "microphone" in session["error"]
+    assert session.status == "incomplete" and "microphone" in session.error
     samples = decode_file(wav)
     assert samples.size > 16_000 * 2  # the seconds spoken before the loss are on disk
 
@@ -360,7 +360,7 @@ def test_losing_the_microphone_in_the_app_is_a_modal_on_a_clean_screen(tmp_path)
         stack.stop()
     session, audio_dir = only_session(tmp_path / "data")
     wav = audio_dir / "turn-01.wav"
-    assert session["status"] == "incomplete" and "microphone" in session["error"]
+    assert session.status == "incomplete" and "microphone" in session.error
     assert decode_file(wav).size > 16_000 * 2
 
 

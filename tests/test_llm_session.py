@@ -135,7 +135,7 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
             question = resources.bank().get(QUESTION_ID)
             sources = [FileSource(FIXTURES / n) for n in ANSWERS[:2]]
             session_id = runner.run("technical", [question], sources)
-            turns = store.get_session(session_id)["turns"]
+            turns = store.get_session(session_id).turns
         last_chunk = server.chunks_sent[-1]
     spoken = [line for _, line in voice.lines]
     assert spoken == [
@@ -145,9 +145,9 @@ def test_the_follow_up_is_spoken_before_the_model_finishes(tmp_path, transcriber
     ]
     first_sentence_at = voice.lines[1][0]
     assert first_sentence_at < last_chunk  # speaking began while the model was still streaming
-    assert turns[1]["prompt"] == follow
+    assert turns[1].prompt == follow
     # The end of answer 1 -> first audio of the follow-up is recorded as usual.
-    assert turns[0]["latency"]["next_audio_start_s"] > 0
+    assert turns[0].latency["next_audio_start_s"] > 0
     assert sum(isinstance(e, SpeechStarted) for e in events) == 3
 
 

@@ -56,13 +56,13 @@ def test_failure_mid_round_marks_session_incomplete_with_turns_intact(tmp_path, 
     with pytest.raises(VoicemockError, match="speech model crashed"):
         runner.run("technical", [question], sources)
     (row,) = store.list_sessions()
-    session = store.get_session(row["id"])
-    assert session["status"] == "incomplete"
-    assert "speech model crashed" in session["error"]
-    assert len(session["turns"]) == 1
-    assert "transactions" in session["turns"][0]["transcript"].lower()
+    session = store.get_session(row.id)
+    assert session.status == "incomplete"
+    assert "speech model crashed" in session.error
+    assert len(session.turns) == 1
+    assert "transactions" in session.turns[0].transcript.lower()
     # The second answer's audio was captured before transcription failed: it is kept.
-    audio_files = sorted((tmp_path / "audio" / row["id"]).glob("*.wav"))
+    audio_files = sorted((tmp_path / "audio" / row.id).glob("*.wav"))
     assert [p.name for p in audio_files] == ["turn-01.wav", "turn-02.wav"]
     assert sum(isinstance(e, TurnSaved) for e in events) == 1
 
@@ -127,8 +127,8 @@ def test_quit_before_the_first_answer_stores_an_unscored_incomplete_session(tmp_
         question = resources.bank().get("tech-exactly-once-payments")
         session_id = runner.run("technical", [question], [FileSource(FIXTURES / "eo-weak.flac")])
         session = store.get_session(session_id)
-    assert session["status"] == "incomplete" and "before any answer" in session["error"]
-    assert session["scorecard"] is None and session["turns"] == []
+    assert session.status == "incomplete" and "before any answer" in session.error
+    assert session.scorecard is None and session.turns == ()
 
 
 def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber):
@@ -157,9 +157,9 @@ def test_an_interruption_is_the_cause_of_whatever_it_woke(tmp_path, transcriber)
         with pytest.raises(Interrupted):
             runner.run("technical", [question], [FileSource(FIXTURES / "eo-first.flac")])
         (row,) = store.list_sessions()
-        session = store.get_session(row["id"])
-    assert session["status"] == "incomplete" and session["error"] == "interrupted (SIGTERM)"
-    assert len(session["turns"]) == 1
+        session = store.get_session(row.id)
+    assert session.status == "incomplete" and session.error == "interrupted (SIGTERM)"
+    assert len(session.turns) == 1
 
 
 def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
@@ -184,7 +184,7 @@ def test_repeat_sets_the_answer_aside_and_asks_again(tmp_path, transcriber):
         session_id = runner.run("technical", [question], sources)
         session = store.get_session(session_id)
     assert sum(isinstance(e, PromptRepeated) for e in events) == 1
-    (turn,) = session["turns"]
-    assert "transaction" in turn["transcript"].lower()  # the second answer, not the first
-    audio = Path(turn["audio_path"])
+    (turn,) = session.turns
+    assert "transaction" in turn.transcript.lower()  # the second answer, not the first
+    audio = Path(turn.audio_path)
     assert audio.is_file() and (audio.parent / "turn-01-dropped-1.wav").is_file()

@@ -68,11 +68,9 @@ def test_rescore_keeps_the_earlier_scorecard_and_its_rubric_version(tmp_path):
     session = store.get_session(sid)
     assert before is not None and before.rubric_version == resources.scorer().version
     assert after.rubric_version == "next"
-    assert session["scorecard"]["rubric_version"] == "next"
-    assert [c["rubric_version"] for c in session["earlier_scorecards"]] == [
-        resources.scorer().version
-    ]
-    assert session["earlier_scorecards"][0]["overall"] == before.overall
+    assert session.scorecard["rubric_version"] == "next"
+    assert [c["rubric_version"] for c in session.earlier_scorecards] == [resources.scorer().version]
+    assert session.earlier_scorecards[0]["overall"] == before.overall
     assert after.dimension("ecosystem").score == 1
     assert after.delivery is not None
 

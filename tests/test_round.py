@@ -83,14 +83,14 @@ def _run(tmp_path, answers, max_follow_ups=1, on_event=None):
 
 def test_the_final_pass_is_what_is_stored_scored_and_shown(tmp_path):
     session, events = _run(tmp_path, [(LIVE, _done(FINAL))], max_follow_ups=0)
-    (turn,) = session["turns"]
-    assert turn["transcript"] == FINAL
-    assert turn["delivery"]["words"] == len(FINAL.split())
+    (turn,) = session.turns
+    assert turn.transcript == FINAL
+    assert turn.delivery["words"] == len(FINAL.split())
     shown = [e for e in events if isinstance(e, AnswerTranscribed)]
     assert shown[0].transcript.text == LIVE  # shown at once, then replaced
     (revised,) = [e for e in events if isinstance(e, AnswerRevised)]
     assert revised.transcript.text == FINAL and revised.index == 1
-    technical = session["scorecard"]["dimensions"]["technical_depth"]
+    technical = session.scorecard["dimensions"]["technical_depth"]
     assert any("Kafka transactions" in quote for quote in technical["evidence"])
 
 
@@ -106,14 +106,14 @@ def test_the_follow_up_does_not_wait_for_the_final_pass(tmp_path):
     answers = [(LIVE, pending), ("It adds about a second of latency.", _done("x"))]
     session, _ = _run(tmp_path, answers, max_follow_ups=1, on_event=record)
     assert follow_ups  # asked while the first answer's final pass was still pending
-    assert session["turns"][0]["transcript"] == FINAL
+    assert session.turns[0].transcript == FINAL
 
 
 def test_a_failed_final_pass_keeps_the_live_transcript(tmp_path):
     broken: Future[Transcript] = Future()
     broken.set_exception(RuntimeError("the model ran out of memory"))
     session, events = _run(tmp_path, [(LIVE, broken)], max_follow_ups=0)
-    assert session["status"] == "complete"
-    assert session["turns"][0]["transcript"] == LIVE
+    assert session.status == "complete"
+    assert session.turns[0].transcript == LIVE
     assert any("final transcription failed" in getattr(e, "message", "") for e in events)
     assert sum(isinstance(e, TurnSaved) for e in events) == 1

@@ -77,7 +77,7 @@ def test_a_typed_answer_is_found_without_a_time():
 def test_fillers_and_long_pauses_carry_their_times(tmp_path, monkeypatch):
     ids = fill_practice(tmp_path, monkeypatch)
     with Store(tmp_path) as store:
-        card = store.get_session(ids["first"])["scorecard"]
+        card = store.get_session(ids["first"]).scorecard
     marks = card["coaching"]["marks"]
     fillers = [m for m in marks if m["kind"] == FILLER]
     pauses = [m for m in marks if m["kind"] == PAUSE]
@@ -152,7 +152,7 @@ def test_a_drill_is_linked_and_compared(tmp_path, monkeypatch):
     ids = fill_practice(tmp_path, monkeypatch)
     with Store(tmp_path) as store:
         assert store.attempts(ids["again"]) == [ids["first"], ids["again"]]
-        assert store.get_session(ids["again"])["again_of"] == ids["first"]
+        assert store.get_session(ids["again"]).again_of == ids["first"]
         result = compare_sessions(store, ids["again"])
     assert (result.before, result.after) == (ids["first"], ids["again"])
     dims = {d.id: (d.then, d.now) for d in result.dimensions}
@@ -201,9 +201,9 @@ def test_practice_again_on_replayed_files_links_and_compares(voicemock, data_dir
     assert result["newly_explained"]
     with Store(data_dir) as store:
         drilled = store.get_session(result["after"])
-    assert drilled["again_of"] == first
+    assert drilled.again_of == first
     # The round as scripted by the files: two follow-ups, each answered by what it probed.
-    depth = drilled["scorecard"]["coaching"]["depth"]
+    depth = drilled.scorecard["coaching"]["depth"]
     assert [(d["asked"], d["held"]) for d in depth] == [(2, 2)]
     assert [lv["probe"] for lv in depth[0]["levels"]] == ["idempotence", "latency"]
 
@@ -287,7 +287,7 @@ async def test_choosing_a_quote_plays_the_answer_from_that_moment(tmp_path, monk
     monkeypatch.setattr("voicemock.audio.playback.play_file", play_file)
     with Store(tmp_path) as store:
         sid = store_round(store, "technical", QUESTION, ANSWERS, audio="answer.wav")
-        card = store.get_session(sid)["scorecard"]
+        card = store.get_session(sid).scorecard
     app = VoicemockApp(Settings(data_dir=tmp_path))
     async with app.run_test(size=(100, 40)) as pilot:
         await app.push_screen(ScorecardScreen(sid))
@@ -371,7 +371,7 @@ async def test_a_drill_in_the_app_on_replayed_files_ends_in_the_comparison(
     assert "Wrong claims fixed" in changes and "Newly explained" in changes
     with Store(tmp_path) as store:
         assert store.attempts(ids["first"])[-1] == screen.after
-        assert store.get_session(screen.after)["status"] == "complete"
+        assert store.get_session(screen.after).status == "complete"
 
 
 def test_the_story_bank_reads_every_stored_story(tmp_path, monkeypatch):
@@ -384,7 +384,7 @@ def test_the_story_bank_reads_every_stored_story(tmp_path, monkeypatch):
 def test_words_stored_with_a_turn_come_back_as_timed_words(tmp_path, monkeypatch):
     ids = fill_practice(tmp_path, monkeypatch)
     with Store(tmp_path) as store:
-        stored = store.get_session(ids["first"])["turns"][0]
+        stored = store.get_session(ids["first"]).turns[0]
     answer = AnswerTurn.from_stored(stored)
     assert answer.words and isinstance(answer.words[0], Word) and answer.kind == "question"
 

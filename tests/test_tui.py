@@ -113,7 +113,7 @@ async def test_a_replayed_round_from_home_to_scorecard_to_review(tmp_path, trans
         assert "overall" in verdict and "technical" in verdict
         # Every rubric dimension is shown: scored, or named as not called for.
         with Store(tmp_path / "data") as store:
-            scorecard = store.get_session(card.session_id)["scorecard"]
+            scorecard = store.get_session(card.session_id).scorecard
         shown = len(card.query("DimensionView")) + len(scorecard["not_scored"])
         assert shown == 5 and len(card.query("DimensionView")) >= 4
         assert card.query_one("#progress")
@@ -132,9 +132,9 @@ async def test_a_replayed_round_from_home_to_scorecard_to_review(tmp_path, trans
         )
     with Store(tmp_path / "data") as store:
         session = store.get_session(card.session_id)
-    assert session["status"] == "complete" and len(session["turns"]) == 3
-    assert all(Path(t["audio_path"]).is_file() for t in session["turns"])
-    assert session["scorecard"]["delivery"]["words"] > 100
+    assert session.status == "complete" and len(session.turns) == 3
+    assert all(Path(t.audio_path).is_file() for t in session.turns)
+    assert session.scorecard["delivery"]["words"] > 100
 
 
 @pytest.mark.slow
@@ -149,8 +149,8 @@ async def test_quit_mid_round_keeps_and_scores_what_was_answered(tmp_path, trans
         session_id = app.screen.session_id
     with Store(tmp_path / "data") as store:
         session = store.get_session(session_id)
-    assert session["status"] == "complete"
-    assert 1 <= len(session["turns"]) < 3 and session["scorecard"] is not None
+    assert session.status == "complete"
+    assert 1 <= len(session.turns) < 3 and session.scorecard is not None
 
 
 async def test_a_corrupt_answer_file_ends_in_a_clear_modal(tmp_path, transcriber):
@@ -371,8 +371,8 @@ async def test_the_llm_interviewer_in_the_app(tmp_path, transcriber, monkeypatch
             verdict = str(app.screen.query_one("#verdict", Static).content)
             assert "offline" in verdict  # scored offline after the fallback
     session, _ = only_session(tmp_path / "data")
-    assert session["brain"] == "llm" and session["status"] == "complete"
-    assert [c["ok"] for c in session["llm_calls"]] == [True, False]
+    assert session.brain == "llm" and session.status == "complete"
+    assert [c.ok for c in session.llm_calls] == [True, False]
 
 
 async def test_an_export_that_cannot_be_written_is_a_toast_not_a_crash(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicemock.config import Settings
 from voicemock.core.bank import Question
+from voicemock.core.stored import StoredSession
 from voicemock.round.events import (
     Emit,
     MicrophoneOpened,
@@ -33,6 +34,7 @@ from voicemock.store import Store
 
 if TYPE_CHECKING:
     from voicemock.audio.turn import TurnModel
+    from voicemock.core.judge import Scorecard
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def plan_round(
     settings: Settings,
     round_id: str | None = None,
     *,
-    again: dict[str, Any] | None = None,
+    again: StoredSession | None = None,
     question_id: str | None = None,
     question_text: str | None = None,
     seed: int | None = None,
@@ -134,11 +136,11 @@ def plan_round(
     if again is not None:
         from voicemock.app.history import drill_questions
 
-        if round_id and round_id != again["round"]:
-            raise PlanError(f"session {again['id']} is a {again['round']} round, not {round_id}")
-        round_id = str(again["round"])
+        if round_id and round_id != again.round:
+            raise PlanError(f"session {again.id} is a {again.round} round, not {round_id}")
+        round_id = again.round
         questions = drill_questions(again)
-        question_text = again["settings"].get("question_text")
+        question_text = again.question_text
     elif round_id is None:
         raise PlanError("give a round, or a session to drill again")
     else:
@@ -164,7 +166,7 @@ def plan_round(
         tts_rate=tts_rate or settings.speech_rate,
         no_speech=no_speech or settings.voice == "none",
         question_text=question_text,
-        again_of=again["id"] if again is not None else None,
+        again_of=again.id if again is not None else None,
     )
 
 
@@ -293,7 +295,7 @@ class InterviewerVoice:
         return started
 
 
-def _coached(session: dict[str, Any], card: Any) -> Any:
+def _coached(session: StoredSession, card: Scorecard) -> Scorecard:
     from voicemock.app.history import coached
 
     return coached(session, card)

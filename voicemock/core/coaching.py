@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from voicemock.core.models import Word
+from voicemock.core.stored import StoredTurn
 from voicemock.core.text import normalize, quote_found
 
 QUOTE, CLAIM, FILLER, PAUSE = "quote", "claim", "filler", "pause"
@@ -39,24 +40,18 @@ class AnswerTurn:
     """Long silences measured in the audio (start, end), when they were."""
 
     @classmethod
-    def from_stored(cls, turn: Mapping[str, Any]) -> AnswerTurn:
+    def from_stored(cls, turn: StoredTurn) -> AnswerTurn:
         """A turn as :meth:`Store.get_session` returns it."""
-        words = tuple(
-            Word(float(w["start"]), float(w["end"]), str(w["word"]), float(w.get("probability", 1)))
-            for seg in turn.get("segments", ())
-            for w in seg.get("words", ())
-        )
-        delivery = turn.get("delivery") or {}
         return cls(
-            index=int(turn["index"]),
-            kind=str(turn["kind"]),
-            question_id=str(turn["question_id"]),
-            prompt=str(turn["prompt"]),
-            transcript=str(turn["transcript"]),
-            words=words,
-            concept_id=turn.get("concept_id"),
-            audio=bool(turn.get("audio_path")),
-            pauses=tuple((float(a), float(b)) for a, b in delivery.get("pause_spans", ())),
+            index=turn.index,
+            kind=turn.kind,
+            question_id=turn.question_id,
+            prompt=turn.prompt,
+            transcript=turn.transcript,
+            words=turn.words,
+            concept_id=turn.concept_id,
+            audio=bool(turn.audio_path),
+            pauses=turn.pause_spans,
         )
 
     def tokens(self) -> tuple[list[str], list[int]]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voicemock.core.coaching import CLAIM, FILLER, PAUSE, Coaching
 from voicemock.core.compare import Comparison
 from voicemock.core.judge import Scorecard
+from voicemock.core.stored import LlmCall, StoredSession
 
 
 def _clock(seconds: float | None) -> str:
@@ -20,7 +22,7 @@ def bar(score: float, width: int = 4) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def delivery_summary(d: dict[str, Any]) -> str:
+def delivery_summary(d: Mapping[str, Any]) -> str:
     return (
         f"{d['words']} words, {d['words_per_minute']:.0f} wpm, "
         f"{d['fillers']} filler(s) ({d['fillers_per_100_words']} per 100 words), "
@@ -30,13 +32,13 @@ def delivery_summary(d: dict[str, Any]) -> str:
     )
 
 
-def usage_summary(calls: list[dict[str, Any]]) -> str:
+def usage_summary(calls: Sequence[LlmCall]) -> str:
     """'3 LLM call(s), 1,234 tokens (1,000 prompt + 234 completion), 1 failed'."""
     if not calls:
         return ""
-    prompt = sum(c.get("prompt_tokens") or 0 for c in calls)
-    completion = sum(c.get("completion_tokens") or 0 for c in calls)
-    failed = sum(1 for c in calls if not c.get("ok"))
+    prompt = sum(c.prompt_tokens or 0 for c in calls)
+    completion = sum(c.completion_tokens or 0 for c in calls)
+    failed = sum(1 for c in calls if not c.ok)
     text = (
         f"{len(calls)} LLM call(s), {prompt + completion:,} tokens "
         f"({prompt:,} prompt + {completion:,} completion)"
@@ -181,52 +183,51 @@ def comparison_lines(c: Comparison) -> list[str]:
     return lines
 
 
-def session_markdown(session: dict[str, Any]) -> str:
+def session_markdown(session: StoredSession) -> str:
     """A readable record of one session: every exchange, then the scorecard."""
     lines = [
-        f"# voicemock session {session['id']}",
+        f"# voicemock session {session.id}",
         "",
-        f"- Round: {session['round']}",
-        f"- Brain: {session['brain']}",
-        f"- Mode: {session.get('mode', '')}",
-        f"- Started: {session['started_at']}",
-        f"- Status: {session['status']}"
-        + (f" ({session['error']})" if session.get("error") else ""),
+        f"- Round: {session.round}",
+        f"- Brain: {session.brain}",
+        f"- Mode: {session.mode}",
+        f"- Started: {session.started_at}",
+        f"- Status: {session.status}" + (f" ({session.error})" if session.error else ""),
     ]
-    if session.get("again_of"):
-        lines.append(f"- Drill: answers again the questions of {session['again_of']}")
-    settings = session.get("settings") or {}
+    if session.again_of:
+        lines.append(f"- Drill: answers again the questions of {session.again_of}")
+    settings = session.settings
     if settings.get("llm_model"):
         lines.append(f"- Interviewer LLM: {settings['llm_model']} at {settings['llm_endpoint']}")
-    if session.get("llm_calls"):
-        lines.append(f"- LLM usage: {usage_summary(session['llm_calls'])}")
+    if session.llm_calls:
+        lines.append(f"- LLM usage: {usage_summary(session.llm_calls)}")
     lines += ["", "## Transcript", ""]
-    for turn in session["turns"]:
-        who = "Question" if turn["kind"] == "question" else "Follow-up"
-        lines.append(f"**{who} {turn['index']}:** {turn['prompt']}")
+    for turn in session.turns:
+        who = "Follow-up" if turn.is_follow_up else "Question"
+        lines.append(f"**{who} {turn.index}:** {turn.prompt}")
         lines.append("")
-        for seg in turn["segments"]:
-            lines.append(f"- `{_clock(seg['start'])}` {seg['text']}")
-        if not turn["segments"]:
-            lines.append(f"- {turn['transcript']}")
-        if turn.get("audio_path"):
-            lines.append(f"- Audio: `{turn['audio_path']}` ({turn.get('duration_s') or 0:.1f} s)")
-        if turn.get("delivery"):
-            lines.append(f"- Delivery: {delivery_summary(turn['delivery'])}")
+        for seg in turn.segments:
+            lines.append(f"- `{_clock(seg.start)}` {seg.text}")
+        if not turn.segments:
+            lines.append(f"- {turn.transcript}")
+        if turn.audio_path:
+            lines.append(f"- Audio: `{turn.audio_path}` ({turn.duration_s or 0:.1f} s)")
+        if turn.delivery:
+            lines.append(f"- Delivery: {delivery_summary(turn.delivery)}")
         lines.append("")
     lines.append("## Scorecard")
     lines.append("")
-    if session.get("scorecard"):
-        lines += scorecard_markdown(Scorecard.from_dict(session["scorecard"]))
+    if session.scorecard:
+        lines += scorecard_markdown(Scorecard.from_dict(session.scorecard))
     else:
         lines.append("_Not scored: the session did not finish._")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def session_json(session: dict[str, Any]) -> str:
-    return json.dumps(session, indent=2, ensure_ascii=False) + "\n"
+def session_json(session: StoredSession) -> str:
+    return json.dumps(session.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def session_report(session: dict[str, Any], fmt: str) -> str:
+def session_report(session: StoredSession, fmt: str) -> str:
     """The session as an export: ``fmt`` "md" (Markdown) or "json"."""
     return session_json(session) if fmt == "json" else session_markdown(session)

@@ -24,6 +24,7 @@ from voicemock.core.bank import Question
 from voicemock.core.delivery import Delivery, DeliveryMeter
 from voicemock.core.judge import Scorecard
 from voicemock.core.models import SAMPLE_RATE, Transcript
+from voicemock.core.stored import StoredSession
 from voicemock.errors import Interrupted, VoicemockError
 from voicemock.round.events import (
     AnswerRevised,
@@ -176,7 +177,7 @@ class RoundRunner:
         voice: Voice | None = None,
         max_retries: int = 2,
         control: RoundControl | None = None,
-        coach: Callable[[dict[str, Any], Scorecard], Scorecard] | None = None,
+        coach: Callable[[StoredSession, Scorecard], Scorecard] | None = None,
     ) -> None:
         self.store = store
         self.control = control or RoundControl()

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from voicemock.core.models import Segment
+from voicemock.core.models import Segment, Word
+from voicemock.core.stored import LlmCall, SessionRow, StoredSession, StoredTurn
 from voicemock.errors import VoicemockError
 from voicemock.private import private_dir, tighten
 from voicemock.store.migrations import NewerSchema, migrate
@@ -452,7 +453,7 @@ class Store:
         raise SessionNotFound(f"'{session_id}' matches {len(rows)} sessions; give more of the id")
 
     @_reads
-    def list_sessions(self, round_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def list_sessions(self, round_id: str | None = None, limit: int = 50) -> list[SessionRow]:
         sql = (
             "SELECT s.id, s.round, s.brain, s.mode, s.status, s.started_at, s.finished_at,"
             " (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turns,"
@@ -468,7 +469,7 @@ class Store:
             params.append(round_id)
         sql += " ORDER BY s.started_at DESC, s.rowid DESC LIMIT ?"
         params.append(limit)
-        return [dict(r) for r in self.conn.execute(sql, params)]
+        return [SessionRow(**dict(r)) for r in self.conn.execute(sql, params)]
 
     @_reads
     def attempts(self, session_id: str) -> list[str]:
@@ -523,43 +524,46 @@ class Store:
         ]
 
     @_reads
-    def get_session(self, session_id: str) -> dict[str, Any]:
-        """The whole session as plain data: the shape of ``voicemock export --format json``."""
+    def get_session(self, session_id: str) -> StoredSession:
+        """The whole session; ``.to_dict()`` is the shape of ``voicemock export --format json``."""
         session_id = self.resolve_id(session_id)
         row = self.conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         turns = []
         for t in self.conn.execute(
             "SELECT * FROM turns WHERE session_id = ? ORDER BY idx", (session_id,)
         ):
-            segments = [
-                {
-                    "start": s["start_s"],
-                    "end": s["end_s"],
-                    "text": s["text"],
-                    "avg_logprob": s["avg_logprob"],
-                    "no_speech_prob": s["no_speech_prob"],
-                    "words": json.loads(s["words"]),
-                }
+            segments = tuple(
+                Segment(
+                    start=s["start_s"],
+                    end=s["end_s"],
+                    text=s["text"],
+                    words=tuple(
+                        Word(w["start"], w["end"], w["word"], w.get("probability", 1.0))
+                        for w in json.loads(s["words"])
+                    ),
+                    avg_logprob=s["avg_logprob"] or 0.0,
+                    no_speech_prob=s["no_speech_prob"] or 0.0,
+                )
                 for s in self.conn.execute(
                     "SELECT * FROM segments WHERE turn_id = ? ORDER BY idx", (t["id"],)
                 )
-            ]
+            )
             turns.append(
-                {
-                    "index": t["idx"],
-                    "kind": t["kind"],
-                    "question_id": t["question_id"],
-                    "concept_id": t["concept_id"],
-                    "prompt": t["prompt"],
-                    "transcript": t["transcript"],
-                    "audio_path": t["audio_path"],
-                    "source": t["source"],
-                    "duration_s": t["duration_s"],
-                    "segments": segments,
-                    "latency": json.loads(t["latency"]),
-                    "delivery": json.loads(t["delivery"]) if t["delivery"] else None,
-                    "created_at": t["created_at"],
-                }
+                StoredTurn(
+                    index=t["idx"],
+                    kind=t["kind"],
+                    question_id=t["question_id"],
+                    concept_id=t["concept_id"],
+                    prompt=t["prompt"],
+                    transcript=t["transcript"],
+                    audio_path=t["audio_path"],
+                    source=t["source"],
+                    duration_s=t["duration_s"],
+                    segments=segments,
+                    latency=json.loads(t["latency"]),
+                    delivery=json.loads(t["delivery"]) if t["delivery"] else None,
+                    created_at=t["created_at"],
+                )
             )
         cards = [
             json.loads(c["data"]) | {"scored_at": c["created_at"]}
@@ -567,35 +571,35 @@ class Store:
                 "SELECT * FROM scorecards WHERE session_id = ? ORDER BY id", (session_id,)
             )
         ]
-        calls = [
-            {
-                "purpose": c["purpose"],
-                "model": c["model"],
-                "ok": bool(c["ok"]),
-                "attempts": c["attempts"],
-                "seconds": c["seconds"],
-                "prompt_tokens": c["prompt_tokens"],
-                "completion_tokens": c["completion_tokens"],
-                "error": c["error"],
-            }
+        calls = tuple(
+            LlmCall(
+                purpose=c["purpose"],
+                model=c["model"],
+                ok=bool(c["ok"]),
+                attempts=c["attempts"],
+                seconds=c["seconds"],
+                prompt_tokens=c["prompt_tokens"],
+                completion_tokens=c["completion_tokens"],
+                error=c["error"],
+            )
             for c in self.conn.execute(
                 "SELECT * FROM llm_calls WHERE session_id = ? ORDER BY id", (session_id,)
             )
-        ]
-        return {
-            "id": row["id"],
-            "round": row["round"],
-            "brain": row["brain"],
-            "mode": row["mode"],
-            "status": row["status"],
-            "started_at": row["started_at"],
-            "finished_at": row["finished_at"],
-            "error": row["error"],
-            "again_of": row["again_of"],
-            "questions": json.loads(row["question_ids"]),
-            "settings": json.loads(row["settings"]),
-            "turns": turns,
-            "scorecard": cards[-1] if cards else None,
-            "earlier_scorecards": cards[:-1],
-            "llm_calls": calls,
-        }
+        )
+        return StoredSession(
+            id=row["id"],
+            round=row["round"],
+            brain=row["brain"],
+            mode=row["mode"],
+            status=row["status"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            error=row["error"],
+            again_of=row["again_of"],
+            questions=tuple(json.loads(row["question_ids"])),
+            settings=json.loads(row["settings"]),
+            turns=tuple(turns),
+            scorecard=cards[-1] if cards else None,
+            earlier_scorecards=tuple(cards[:-1]),
+            llm_calls=calls,
+        )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from textual.driver import Driver
 
     from voicemock.app.wiring import PracticePlan
+    from voicemock.core.stored import StoredSession
     from voicemock.round.ports import Transcriber
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -128,7 +129,7 @@ class VoicemockApp(App[None]):
 
         self.push_screen(ComparisonScreen(before, after))
 
-    def offer_drill(self, session: dict[str, Any]) -> None:
+    def offer_drill(self, session: StoredSession) -> None:
         from voicemock.tui.drill import DrillDialog
 
         def chosen(plan: PracticePlan | None) -> None:
@@ -186,7 +187,7 @@ class VoicemockApp(App[None]):
 
         with self.open_store() as store:
             session = store.get_session(session_id)
-        path = self.data_dir / "exports" / f"{session['id']}.{fmt}"
+        path = self.data_dir / "exports" / f"{session.id}.{fmt}"
         try:
             private_dir(path.parent)
             write_private_text(path, session_report(session, fmt))

@@ -25,6 +25,7 @@ from textual.widgets import (
 
 from voicemock.core.compare import Comparison
 from voicemock.core.report import signed
+from voicemock.core.stored import StoredSession
 from voicemock.tui.navigation import services
 from voicemock.tui.widgets import VERDICT_STYLE, answer_files, markup
 
@@ -40,7 +41,7 @@ class DrillDialog(ModalScreen["PracticePlan | None"]):
         Binding("ctrl+s", "start", "Start", priority=True),
     ]
 
-    def __init__(self, session: dict[str, Any]) -> None:
+    def __init__(self, session: StoredSession) -> None:
         super().__init__()
         self.session = session
 

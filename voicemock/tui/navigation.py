@@ -7,13 +7,14 @@ app is the one module that knows them all. This module imports no screen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from voicemock.app.wiring import PracticePlan
     from voicemock.config import Settings
+    from voicemock.core.stored import StoredSession
     from voicemock.round.ports import Transcriber
     from voicemock.store import Store
 
@@ -39,7 +40,7 @@ class Services(Protocol):
 
     def show_comparison(self, before: str, after: str) -> None: ...
 
-    def offer_drill(self, session: dict[str, Any]) -> None:
+    def offer_drill(self, session: StoredSession) -> None:
         """Ask how to answer a session's questions again; start the round if chosen."""
 
     def show_stories(self) -> None: ...

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from voicemock.core.coaching import CLAIM, FILLER, PAUSE, QUOTE, Coaching, Mark,
 from voicemock.core.delivery import Delivery
 from voicemock.core.judge import DimensionScore
 from voicemock.core.report import depth_line
+from voicemock.core.stored import StoredSession
 from voicemock.core.text import shorten
 from voicemock.tui.navigation import services
 from voicemock.tui.progress import ProgressPanel
@@ -136,7 +136,7 @@ class ScorecardScreen(PlaybackScreen):
     def __init__(self, session_id: str) -> None:
         super().__init__()
         self.session_id = session_id
-        self.session: dict[str, Any] = {}
+        self.session: StoredSession | None = None
         self.coaching = Coaching()
 
     def compose(self) -> ComposeResult:
@@ -145,8 +145,8 @@ class ScorecardScreen(PlaybackScreen):
         with services(self).open_store() as store:
             session = store.get_session(self.session_id)
         self.session = session
-        self.session_id = session["id"]
-        card = scored_card(session) if session.get("scorecard") else None
+        self.session_id = session.id
+        card = scored_card(session) if session.scorecard else None
         yield Header()
         with VerticalScroll(id="scorecard"):
             if card is None:
@@ -163,17 +163,17 @@ class ScorecardScreen(PlaybackScreen):
                         committee=""
                         if card.committee is None
                         else f"   committee pass {card.committee:.0%}",
-                        round=session["round"],
+                        round=session.round,
                         brain=card.brain,
                         rubric=card.rubric_version or "?",
                     ),
                     id="verdict",
                 )
-                if session.get("again_of"):
+                if session.again_of:
                     yield Static(
                         markup(
                             "[dim]A re-answer drill of $id: press c to compare[/]",
-                            id=session["again_of"],
+                            id=session.again_of,
                         )
                     )
                 for reason in card.caps:
@@ -214,15 +214,13 @@ class ScorecardScreen(PlaybackScreen):
                     yield Static(delivery_markup(card.delivery, card.delivery_notes))
                 for note in card.notes:
                     yield Static(markup("[$warning]Note:[/] $note", note=note), classes="note")
-                if session.get("llm_calls"):
+                if session.llm_calls:
                     from voicemock.core.report import usage_summary
 
                     yield Static(
-                        markup(
-                            "[dim]LLM usage: $usage[/]", usage=usage_summary(session["llm_calls"])
-                        )
+                        markup("[dim]LLM usage: $usage[/]", usage=usage_summary(session.llm_calls))
                     )
-            yield ProgressPanel(session["round"], id="progress")
+            yield ProgressPanel(session.round, id="progress")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -234,18 +232,18 @@ class ScorecardScreen(PlaybackScreen):
 
     def play_mark(self, mark: Mark) -> None:
         """Play the mark's answer from a second before the moment."""
-        turn = next((t for t in self.session.get("turns", ()) if t["index"] == mark.turn), None)
-        if turn is None or not turn.get("audio_path"):
+        turn = self.session.turn(mark.turn) if self.session else None
+        if turn is None or not turn.audio_path:
             self.notify("No recorded audio for this answer.", severity="warning")
             return
         self.notify(f"Playing {mark.at} (from {clock(mark.play_from)})")
-        self.play(turn["audio_path"], mark.play_from)
+        self.play(turn.audio_path, mark.play_from)
 
     def action_again(self) -> None:
         from voicemock.app.history import drill_questions
         from voicemock.errors import VoicemockError
 
-        if not self.session.get("turns"):
+        if self.session is None or not self.session.turns:
             self.notify("Nothing was answered to drill.", severity="warning")
             return
         try:
@@ -256,8 +254,8 @@ class ScorecardScreen(PlaybackScreen):
         services(self).offer_drill(self.session)
 
     def action_compare(self) -> None:
-        if self.session.get("again_of"):
-            services(self).show_comparison(self.session["again_of"], self.session_id)
+        if self.session is not None and self.session.again_of:
+            services(self).show_comparison(self.session.again_of, self.session_id)
 
     def action_export(self, fmt: str) -> None:
         services(self).export_session(self.session_id, fmt)

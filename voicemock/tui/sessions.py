@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +12,7 @@ from textual.widgets.option_list import Option
 from voicemock.app import resources
 from voicemock.core.coaching import AnswerTurn, filler_marks, joined_words, pause_marks
 from voicemock.core.judge import Scorecard
+from voicemock.core.stored import StoredSession, StoredTurn
 from voicemock.tui.navigation import services
 from voicemock.tui.widgets import (
     ALL,
@@ -25,37 +24,36 @@ from voicemock.tui.widgets import (
 )
 
 
-def turn_markup(turn: dict[str, Any]) -> Content:
+def turn_markup(turn: StoredTurn) -> Content:
     """A turn's prompt and its answer with timestamps; fillers are highlighted and long
     pauses marked where they fell."""
-    who = "Question" if turn["kind"] == "question" else "Follow-up"
-    lines = [markup("[b]$n. $who[/b]  $prompt", n=turn["index"], who=who, prompt=turn["prompt"])]
+    who = "Follow-up" if turn.is_follow_up else "Question"
+    lines = [markup("[b]$n. $who[/b]  $prompt", n=turn.index, who=who, prompt=turn.prompt)]
     answer = AnswerTurn.from_stored(turn)
-    threshold = (turn.get("delivery") or {}).get("pause_threshold_s")
-    meter = resources.delivery_meter(threshold)
+    meter = resources.delivery_meter(turn.pause_threshold_s)
     text = joined_words(answer)
     fillers = {m.start for m in filler_marks(answer, meter.filler_spans(text), text)}
     pauses = sorted(pause_marks(answer, meter.pause_threshold_s), key=lambda m: m.end or 0)
     long_pauses = len(pauses)  # counted before they are placed (and taken off the list)
-    for seg in turn["segments"]:
-        pieces = [markup("  [dim]$at[/dim] ", at=clock(seg["start"]))]
-        if not seg.get("words"):
-            pieces.append(Content(seg["text"].strip()))
-        for word in seg.get("words", ()):
-            while pauses and (pauses[0].end or 0) <= word["start"] + 0.05:
+    for seg in turn.segments:
+        pieces = [markup("  [dim]$at[/dim] ", at=clock(seg.start))]
+        if not seg.words:
+            pieces.append(Content(seg.text.strip()))
+        for word in seg.words:
+            while pauses and (pauses[0].end or 0) <= word.start + 0.05:
                 pieces.append(markup("[b $warning]⏸ $s[/] ", s=pauses.pop(0).text))
-            style = "[reverse $warning]$w[/] " if word["start"] in fillers else "$w "
-            pieces.append(markup(style, w=word["word"].strip()))
+            style = "[reverse $warning]$w[/] " if word.start in fillers else "$w "
+            pieces.append(markup(style, w=word.text.strip()))
         lines.append(Content("").join(pieces))
-    if not turn["segments"]:
-        lines.append(Content(f"  {turn['transcript']}"))
+    if not turn.segments:
+        lines.append(Content(f"  {turn.transcript}"))
     notes = []
     if fillers:
         notes.append(f"{len(fillers)} filler(s)")
     if long_pauses:
         notes.append(f"{long_pauses} long pause(s)")
-    if turn.get("audio_path"):
-        notes.insert(0, f"♪ {turn.get('duration_s') or 0:.1f} s · p to play")
+    if turn.audio_path:
+        notes.insert(0, f"♪ {turn.duration_s or 0:.1f} s · p to play")
     if notes:
         lines.append(markup("  [dim]$n[/dim]", n=" · ".join(notes)))
     return Content("\n").join(lines)
@@ -73,7 +71,7 @@ class ReviewScreen(PlaybackScreen):
     def __init__(self, session_id: str | None = None) -> None:
         super().__init__()
         self.wanted = session_id
-        self.session: dict[str, Any] | None = None
+        self.session: StoredSession | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,12 +93,12 @@ class ReviewScreen(PlaybackScreen):
         with services(self).open_store() as store:
             rows = store.list_sessions(round_id, limit=500)
         fill_sessions(table, rows, "mode")
-        if self.wanted and self.wanted in {r["id"] for r in rows}:
+        if self.wanted and self.wanted in {r.id for r in rows}:
             self.show_session(self.wanted)
             # After the table's own first highlight (of row 0), which would show another.
             self.call_after_refresh(table.move_cursor, row=table.get_row_index(self.wanted))
         elif rows:
-            self.show_session(rows[0]["id"])
+            self.show_session(rows[0].id)
         else:
             self.session = None
             self.query_one("#session-title", Label).update("No sessions yet")
@@ -113,9 +111,7 @@ class ReviewScreen(PlaybackScreen):
 
     @on(DataTable.RowHighlighted, "#sessions")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value and (
-            self.session is None or self.session["id"] != event.row_key.value
-        ):
+        if event.row_key.value and (self.session is None or self.session.id != event.row_key.value):
             self.show_session(event.row_key.value)
 
     @on(DataTable.RowSelected, "#sessions")
@@ -126,41 +122,41 @@ class ReviewScreen(PlaybackScreen):
         with services(self).open_store() as store:
             self.session = store.get_session(session_id)
         s = self.session
-        card = Scorecard.from_dict(s["scorecard"]) if s["scorecard"] else None
+        card = Scorecard.from_dict(s.scorecard) if s.scorecard else None
         score = f" · {card.overall:.2f} {card.recommendation}" if card else ""
         self.query_one("#session-title", Label).update(
-            Content(f"{s['id']} · {s['round']} · {s['brain']} · {s['status']}{score}")
+            Content(f"{s.id} · {s.round} · {s.brain} · {s.status}{score}")
         )
         turns = self.query_one("#turns", OptionList)
         turns.clear_options()
         turns.add_options(
-            [Option(turn_markup(t), id=str(t["index"])) for t in s["turns"]]
+            [Option(turn_markup(t), id=str(t.index)) for t in s.turns]
             or [Option("No answers were recorded.", disabled=True)]
         )
-        turns.highlighted = 0 if s["turns"] else None
+        turns.highlighted = 0 if s.turns else None
 
-    def _turn(self) -> dict[str, Any] | None:
-        if self.session is None or not self.session["turns"]:
+    def _turn(self) -> StoredTurn | None:
+        if self.session is None or not self.session.turns:
             return None
         index = self.query_one("#turns", OptionList).highlighted or 0
-        return self.session["turns"][min(index, len(self.session["turns"]) - 1)]
+        return self.session.turns[min(index, len(self.session.turns) - 1)]
 
     def action_scorecard(self) -> None:
         if self.session is not None:
-            services(self).show_scorecard(self.session["id"])
+            services(self).show_scorecard(self.session.id)
 
     def action_play(self) -> None:
         turn = self._turn()
-        if turn is None or not turn.get("audio_path"):
+        if turn is None or not turn.audio_path:
             self.notify("No recorded audio for this answer.", severity="warning")
             return
-        self.notify(f"Playing answer {turn['index']} ({turn.get('duration_s') or 0:.1f} s)")
-        self.play(turn["audio_path"])
+        self.notify(f"Playing answer {turn.index} ({turn.duration_s or 0:.1f} s)")
+        self.play(turn.audio_path)
 
     def action_export(self, fmt: str) -> None:
         if self.session is None:
             return
-        services(self).export_session(self.session["id"], fmt)
+        services(self).export_session(self.session.id, fmt)
 
     def action_leave(self) -> None:
         self.stop_playing()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shlex
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import work
@@ -16,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from voicemock.app import resources
+from voicemock.core.stored import SessionRow
 
 VERDICT_STYLE = {
     "strong hire": "bold $success",
@@ -95,21 +97,23 @@ class ChatLine(Static):
         self.set_body(self.body + delta)
 
 
-def fill_sessions(table: DataTable[Any], rows: list[dict[str, Any]], third: str) -> None:
-    """Sessions as table rows keyed by id: id, round, ``third`` (a session field), status,
-    score and verdict. Adds the columns the first time."""
+def fill_sessions(
+    table: DataTable[Any], rows: Sequence[SessionRow], third: Literal["mode", "brain"]
+) -> None:
+    """Sessions as table rows keyed by id: id, round, ``third`` (the mode or the brain),
+    status, score and verdict. Adds the columns the first time."""
     if not table.columns:
         table.add_columns("Session", "Round", third.capitalize(), "Status", "Score", "Verdict")
     table.clear()
     for row in rows:
         table.add_row(
-            row["id"],
-            row["round"],
-            row[third],
-            row["status"],
-            f"{row['overall']:.2f}" if row["overall"] is not None else "-",
-            row["recommendation"] or "-",
-            key=row["id"],
+            row.id,
+            row.round,
+            row.mode if third == "mode" else row.brain,
+            row.status,
+            f"{row.overall:.2f}" if row.overall is not None else "-",
+            row.recommendation or "-",
+            key=row.id,
         )
 
 

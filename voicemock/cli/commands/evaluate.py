@@ -142,6 +142,7 @@ def evaluate_command(
     """
     from voicemock.app import resources
     from voicemock.core.evaluation import evaluate, load_set
+    from voicemock.core.stored import LlmCall
 
     if labelled_sets:
         named = [(path.stem, path) for path in labelled_sets]
@@ -203,11 +204,11 @@ def evaluate_command(
 
     reports = [(name, path, evaluate(cases, score, progress)) for name, path, cases in sets]
     usage = ""
-    calls = [u.to_dict() for u in judge.drain_usage()]
+    calls = [LlmCall.from_dict(u.to_dict()) for u in judge.drain_usage()]
     if calls:
         from voicemock.core.report import usage_summary
 
-        seconds = sum(c.get("seconds") or 0.0 for c in calls)
+        seconds = sum(c.seconds for c in calls)
         usage = usage_summary(calls) + f", {seconds:.1f} s"
     if as_json:
         sections = {name: report.to_dict() | {"file": str(path)} for name, path, report in reports}

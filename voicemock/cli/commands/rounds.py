@@ -250,12 +250,12 @@ def practice(
         if as_json:
             click.echo(session_json(stored), nl=False)
         else:
-            if stored["llm_calls"]:
+            if stored.llm_calls:
                 from voicemock.core.report import usage_summary
 
-                click.echo(f"\nLLM usage: {usage_summary(stored['llm_calls'])}")
+                click.echo(f"\nLLM usage: {usage_summary(stored.llm_calls)}")
             click.echo(f"\nSaved as {session_id}: voicemock show {session_id}")
-            if again_id and stored["scorecard"]:
+            if again_id and stored.scorecard:
                 _print_comparison(store, again_id, session_id)
 
 

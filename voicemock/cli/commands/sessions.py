@@ -33,7 +33,7 @@ def sessions(
     with open_store(settings_from(ctx, data_dir=data_dir)) as store:
         rows = store.list_sessions(round_id, limit)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return
     if not rows:
         click.echo(
@@ -44,10 +44,10 @@ def sessions(
         f"{'ID':<22} {'ROUND':<17} {'STATUS':<11} {'TURNS':>5} {'SCORE':>5}  VERDICT", bold=True
     )
     for r in rows:
-        score_txt = f"{r['overall']:.2f}" if r["overall"] is not None else "-"
+        score_txt = f"{r.overall:.2f}" if r.overall is not None else "-"
         click.echo(
-            f"{r['id']:<22} {r['round']:<17} {r['status']:<11} {r['turns']:>5} {score_txt:>5}  "
-            f"{r['recommendation'] or '-'}"
+            f"{r.id:<22} {r.round:<17} {r.status:<11} {r.turns:>5} {score_txt:>5}  "
+            f"{r.recommendation or '-'}"
         )
 
 
@@ -123,14 +123,12 @@ def debrief(
         if session_ids:
             for sid in session_ids:
                 session = store.get_session(sid)
-                if not session["scorecard"]:
-                    raise VoicemockError(f"session {session['id']} has no scorecard to debrief")
-                if session["round"] in chosen:
-                    raise UsageError(
-                        f"two sessions for round {session['round']}: give one per round"
-                    )
-                card = Scorecard.from_dict(session["scorecard"])
-                chosen[session["round"]] = (session["id"], card)
+                if not session.scorecard:
+                    raise VoicemockError(f"session {session.id} has no scorecard to debrief")
+                if session.round in chosen:
+                    raise UsageError(f"two sessions for round {session.round}: give one per round")
+                card = Scorecard.from_dict(session.scorecard)
+                chosen[session.round] = (session.id, card)
         else:
             for row in store.latest_scorecards(include_incomplete=include_incomplete):
                 if row["round"] not in chosen:
@@ -191,9 +189,9 @@ def rescore(
     results = []
     with open_store(settings) as store:
         ids = list(session_ids) or [
-            r["id"]
+            r.id
             for r in reversed(store.list_sessions(limit=100_000))
-            if r["turns"] and (include_incomplete or r["status"] == "complete")
+            if r.turns and (include_incomplete or r.status == "complete")
         ]
         # One brain for the run: an endpoint that fails is not tried again for every session.
         scorer = make_brain(settings, render)[0] if ids else None
