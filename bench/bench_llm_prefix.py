@@ -14,7 +14,10 @@ same machine load:
 - broken: the same requests with a different first line in each system message, so
   nothing can be reused.
 It prints the median time to first token of follow-up 2 and of the scoring call in each
-arrangement, and the ratio. SmolLM2-135M is enough to measure time, not judgment.
+arrangement, and the ratio. Then the warm-up (``llm_warm_up``): follow-up 1 sent cold, and
+sent after the one-token warm-up request the brain makes while the question is answered,
+each repetition under a new first line so nothing is left from the one before.
+SmolLM2-135M is enough to measure time, not judgment.
 With ``--server`` the bench starts llama.cpp's server on a free port and stops it after.
 """
 
@@ -102,10 +105,17 @@ def first_token_s(client: Any, model: str, request: dict[str, Any]) -> float:
     return first if first is not None else time.perf_counter() - t0
 
 
-def broken(request: dict[str, Any]) -> dict[str, Any]:
+def broken(request: dict[str, Any], mark: str | None = None) -> dict[str, Any]:
     messages = [dict(m) for m in request["messages"]]
-    messages[0]["content"] = f"Request {uuid.uuid4().hex}.\n" + messages[0]["content"]
+    messages[0]["content"] = f"Request {mark or uuid.uuid4().hex}.\n" + messages[0]["content"]
     return {"messages": messages, "options": request["options"]}
+
+
+def warm_up(client: Any, model: str, messages: list[dict[str, str]]) -> float:
+    """The brain's warm-up request (one token, not streamed); its seconds."""
+    t0 = time.perf_counter()
+    client.chat.completions.create(model=model, messages=messages, max_tokens=1, temperature=0)
+    return time.perf_counter() - t0
 
 
 def main() -> int:
@@ -175,12 +185,32 @@ def main() -> int:
             print(f"rep {rep + 1}: " + ", ".join(
                 f"{k} {shared[k][-1]:.3f} s shared / {cold[k][-1]:.3f} s broken" for k in shared
             ), flush=True)  # fmt: skip
+        # The warm-up: what the brain sends while the question is answered, then follow-up 1.
+        spec = resources.rubric().round(question.round)
+        topics = brain._topics(question)
+        prefix = {"messages": resources.persona().warm_up_messages(spec, question, topics),
+                  "options": {}}  # fmt: skip
+        warmed: list[float] = []
+        unwarmed: list[float] = []
+        warm_s: list[float] = []
+        for rep in range(args.repeat):
+            unwarmed.append(first_token_s(api, client.model, broken(recording.sent[0])))
+            mark = uuid.uuid4().hex
+            warm_s.append(warm_up(api, client.model, broken(prefix, mark)["messages"]))
+            warmed.append(first_token_s(api, client.model, broken(recording.sent[0], mark)))
+            print(f"rep {rep + 1}: follow-up 1 {warmed[-1]:.3f} s after a warm-up "
+                  f"({warm_s[-1]:.3f} s) / {unwarmed[-1]:.3f} s cold", flush=True)  # fmt: skip
         print()
         print(f"{'time to first token (median)':<30} {'shared':>8} {'broken':>8} {'ratio':>7}")
         for key in shared:
             a, b = statistics.median(shared[key]), statistics.median(cold[key])
             print(f"{key:<30} {a:>8.3f} {b:>8.3f} {a / b:>7.2f}")
-        print(json.dumps({k: {"shared": shared[k], "broken": cold[k]} for k in shared}))
+        a, b = statistics.median(warmed), statistics.median(unwarmed)
+        print(f"{'follow-up 1':<30} {'warmed':>8} {'cold':>8} {'ratio':>7}")
+        print(f"{'':<30} {a:>8.3f} {b:>8.3f} {a / b:>7.2f}")
+        print(json.dumps({k: {"shared": shared[k], "broken": cold[k]} for k in shared}
+                         | {"follow-up 1": {"warmed": warmed, "cold": unwarmed,
+                                            "warm_up": warm_s}}))  # fmt: skip
     finally:
         if proc is not None:
             proc.terminate()

@@ -65,6 +65,11 @@ class Request:
         return bool(self.body.get("stream"))
 
     @property
+    def warm_up(self) -> bool:
+        """A one-token request sent only so that the server reads its prompt ahead."""
+        return not self.streamed and self.body.get("max_tokens") == 1
+
+    @property
     def system(self) -> str:
         return next(m["content"] for m in self.body["messages"] if m["role"] == "system")
 
@@ -74,17 +79,19 @@ class Request:
 
 
 class ScriptedLLM:
-    """``script("stream", ...)`` queues replies for streamed calls, ``script("json", ...)`` for
-    the others; when a queue is empty the default reply for that kind is served."""
+    """``script("stream", ...)`` queues replies for streamed calls, ``script("warm", ...)`` for
+    warm-up requests (one token, not streamed), ``script("json", ...)`` for the others; when a
+    queue is empty the default reply for that kind is served."""
 
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key
         self.requests: list[Request] = []
         self.chunks_sent: list[float] = []
-        self.queues: dict[str, deque[Reply]] = {"stream": deque(), "json": deque()}
+        self.queues: dict[str, deque[Reply]] = {"stream": deque(), "json": deque(), "warm": deque()}
         self.defaults: dict[str, Reply] = {
             "stream": text("Good. What happens to ordering when you add partitions?"),
             "json": status(500, "no scripted scorecard"),
+            "warm": text("OK"),
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -106,7 +113,11 @@ class ScriptedLLM:
         self._server.server_close()
 
     def chat_requests(self) -> list[Request]:
-        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+        """The chat requests that asked for a reply (warm-ups aside)."""
+        return [r for r in self.requests if r.path.endswith("/chat/completions") and not r.warm_up]
+
+    def warm_ups(self) -> list[Request]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions") and r.warm_up]
 
     # -- HTTP -------------------------------------------------------------------------
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -173,7 +184,7 @@ class ScriptedLLM:
                 llm.requests.append(request)
                 if not self._authorised():
                     return
-                kind = "stream" if request.streamed else "json"
+                kind = "stream" if request.streamed else "warm" if request.warm_up else "json"
                 queue = llm.queues[kind]
                 reply = queue.popleft() if queue else llm.defaults[kind]
                 if reply.delay_s:

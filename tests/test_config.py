@@ -31,6 +31,7 @@ def test_file_then_environment_then_flags(tmp_path, monkeypatch):
         ("modle = 'x'\n", "unknown setting"),
         ("max_follow_ups = -1\n", "whole number"),
         ("this is not toml", "invalid TOML"),
+        ("llm_warm_up = 'sometimes'\n", "llm_warm_up must be one of local, always, never"),
     ],
 )
 def test_bad_config_is_rejected_with_the_file_named(tmp_path, body, message):

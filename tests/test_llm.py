@@ -475,3 +475,72 @@ def test_every_call_of_a_round_starts_with_the_same_bytes(llm):
     assert "Reference notes" in shared and q.text in shared and first in shared
     # Follow-up 2 and the scoring call share everything up to the second answer.
     assert second in os.path.commonprefix(calls[1:])
+
+
+def test_the_warm_up_reads_what_the_first_follow_up_starts_with(llm):
+    q = question()
+    llm.script("stream", text("What does the transaction cost in latency?"))
+    brain, _ = make_brain(llm)
+    brain.warm_up = True
+    brain.prepare(q)
+    brain.prepare(q)  # once per question
+    brain.settle(5)
+    brain.follow_up(q, [STRONG], [])
+    (warm,) = llm.warm_ups()
+    (follow,) = llm.chat_requests()
+    assert warm.body["max_tokens"] == 1 and not warm.streamed
+    # The whole warm-up prompt, up to the transcript's end, is where the follow-up begins.
+    sent = json.dumps(warm.body["messages"], ensure_ascii=False)
+    asked = json.dumps(follow.body["messages"], ensure_ascii=False)
+    opening = sent[: sent.rindex("</transcript>")]
+    assert asked.startswith(opening) and q.text in opening and STRONG not in opening
+    assert [(u.purpose, u.ok) for u in brain.drain_usage()] == [
+        ("warm_up", True),
+        ("follow_up", True),
+    ]
+
+
+def test_a_failed_warm_up_changes_nothing(llm):
+    llm.script("warm", status(500, "busy"))
+    llm.script("stream", text("What does the transaction cost in latency?"))
+    brain, events = make_brain(llm)
+    brain.warm_up = True
+    brain.prepare(question())
+    brain.settle(5)
+    assert brain.client.failed is None and brain.fallback_reason is None
+    follow = brain.follow_up(question(), [STRONG], [])
+    assert follow is not None and follow.text == "What does the transaction cost in latency?"
+    assert not any(isinstance(e, NoticeGiven) for e in events)
+    usage = brain.drain_usage()
+    assert [(u.purpose, u.ok, u.attempts) for u in usage] == [
+        ("warm_up", False, 1),
+        ("follow_up", True, 1),
+    ]
+    assert usage[0].error.startswith("server:") and len(llm.warm_ups()) == 1  # not retried
+
+
+def test_a_brain_not_asked_to_warm_up_sends_nothing_ahead(llm):
+    brain, _ = make_brain(llm)
+    brain.prepare(question())
+    brain.settle(5)
+    assert llm.requests[-1].path.endswith("/models") and not llm.warm_ups()
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "warms"),
+    [
+        ("local", "http://127.0.0.1:9/v1", True),
+        ("local", "https://llm.example.com/v1", False),  # billed: only when asked for
+        ("always", "https://llm.example.com/v1", True),
+        ("never", "http://127.0.0.1:9/v1", False),
+    ],
+)
+def test_warm_up_is_on_for_local_servers_and_where_enabled(monkeypatch, setting, url, warms):
+    from voicemock.app.wiring import make_brain as wire_brain
+    from voicemock.config import Settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    settings = Settings(brain="llm", llm_model=MODEL, llm_base_url=url, llm_warm_up=setting)
+    brain, _ = wire_brain(settings, lambda event: None)
+    assert isinstance(brain, LLMBrain) and brain.warm_up is warms

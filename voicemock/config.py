@@ -81,6 +81,11 @@ class Settings:
     """Seconds a streamed LLM follow-up may take to start; then the offline interviewer's
     follow-up is asked at once."""
 
+    llm_warm_up: str = "local"
+    """While a question is answered, send the LLM what its follow-up request will start
+    with, so the follow-up comes sooner: "local" (local servers only: free), "always"
+    (hosted endpoints too, which bill the tokens) or "never"."""
+
     max_file_answer: float = 1800.0
     """Longest answer file accepted, in seconds (30 minutes)."""
 
@@ -132,6 +137,7 @@ WHOLE = {"speech_rate"}
 """Whole-number settings whose default is empty."""
 BRAINS = ("offline", "llm")
 VOICES = ("piper", "system", "none")
+WARM_UPS = ("local", "always", "never")
 
 
 def _coerce(name: str, value: Any, where: str) -> Any:
@@ -143,13 +149,19 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {name} must be a string")
         return value or None
-    if name == "turn_detection":
+    if name in {"turn_detection", "speak_replay"}:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: turn_detection must be true or false")
+            raise ConfigError(f"{where}: {name} must be true or false")
         return value
     if name == "voice":
         if value not in VOICES:
             raise ConfigError(f"{where}: voice must be one of {', '.join(VOICES)}, not {value!r}")
+        return value
+    if name == "llm_warm_up":
+        if value not in WARM_UPS:
+            raise ConfigError(
+                f"{where}: llm_warm_up must be one of {', '.join(WARM_UPS)}, not {value!r}"
+            )
         return value
     if name == "brain":
         if value not in BRAINS:

@@ -184,6 +184,7 @@ def make_brain(settings: Settings, emit: Emit) -> tuple[Brain, dict[str, Any]]:
         return OfflineBrain(scorer), {}
     from voicemock.llm import ChatClient, LLMError, resolve_llm_config
     from voicemock.llm.brain import LLMBrain
+    from voicemock.llm.client import is_local
 
     config = resolve_llm_config(
         settings.llm_model,
@@ -202,7 +203,11 @@ def make_brain(settings: Settings, emit: Emit) -> tuple[Brain, dict[str, Any]]:
             )
         )
         return OfflineBrain(scorer), {"llm_endpoint": config.endpoint, "llm_error": str(exc)}
-    return LLMBrain(client, resources.persona(), scorer, on_event=emit), client.config.public()
+    warm_up = settings.llm_warm_up == "always" or (
+        settings.llm_warm_up == "local" and is_local(config.base_url)
+    )
+    brain = LLMBrain(client, resources.persona(), scorer, on_event=emit, warm_up=warm_up)
+    return brain, client.config.public()
 
 
 _LOADED: dict[tuple[str | None, int], Transcriber] = {}

@@ -65,6 +65,9 @@ class OfflineBrain:
         """The rubric's scorecard (it judges the answers; the lines asked do not matter)."""
         return self.scorer.score_round(round_id, exchanges, brain=self.name)
 
+    def prepare(self, question: Question) -> None:
+        """Nothing to get ready: the rubric is in memory."""
+
     def drain_usage(self) -> list[Any]:
         """No model, no calls."""
         return []

@@ -16,6 +16,7 @@ rest of the round and says so.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
@@ -148,6 +149,7 @@ class LLMBrain:
         *,
         offline: OfflineBrain | None = None,
         on_event: Emit = ignore,
+        warm_up: bool = False,
     ) -> None:
         self.client = client
         self.persona = persona
@@ -155,8 +157,11 @@ class LLMBrain:
         self.offline = offline or OfflineBrain(scorer)
         self.on_event = on_event
         """Where notices (a fallback, an unused follow-up) and streamed text go."""
+        self.warm_up = warm_up
+        """Whether :meth:`prepare` sends the server a question's prefix ahead of time."""
         self.fallback_reason: str | None = None
         self._drained = 0
+        self._prepared: dict[str, threading.Thread] = {}
 
     @property
     def model(self) -> str:
@@ -166,6 +171,7 @@ class LLMBrain:
         """Forget a fallback of an earlier round (an endpoint found dead stays dead: the
         client does not call it again)."""
         self.fallback_reason = None
+        self._prepared.clear()
 
     # -- usage ------------------------------------------------------------------------
     def drain_usage(self) -> list[Usage]:
@@ -183,6 +189,27 @@ class LLMBrain:
                 fell_back=True,
             )
         )
+
+    # -- warm-up ----------------------------------------------------------------------
+    def prepare(self, question: Question) -> None:
+        """While the candidate answers ``question``: have the server read what every request
+        about it starts with, so the first follow-up reads only the answer. Best effort, in
+        the background, once per question; nothing waits for it and its failure changes
+        nothing (the follow-up itself decides whether the endpoint works)."""
+        if not self.warm_up or self.fallback_reason is not None or question.id in self._prepared:
+            return
+        spec = self.scorer.rubric.round(question.round)
+        messages = self.persona.warm_up_messages(spec, question, self._topics(question))
+        thread = threading.Thread(
+            target=self.client.warm, args=(messages,), name="voicemock-llm-warm-up", daemon=True
+        )
+        self._prepared[question.id] = thread
+        thread.start()
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for the warm-up requests still on their way (for benchmarks and tests)."""
+        for thread in self._prepared.values():
+            thread.join(timeout)
 
     # -- reference knowledge -------------------------------------------------------------
     def _topics(self, question: Question) -> tuple[Topic, ...]:

@@ -36,6 +36,8 @@ _REFUSAL = re.compile(
     r"i am unable|i won'?t|as an ai)\b",
     re.IGNORECASE,
 )
+WARM_UP = "warm_up"
+"""The purpose recorded for a warm-up request (see :meth:`ChatClient.warm`)."""
 RETRYABLE = frozenset({"rate_limit", "server", "connection"})
 """Fast failures worth one more try. A timeout is not retried: the deadline was the budget."""
 _CONTROL = re.compile(
@@ -342,6 +344,46 @@ class ChatClient:
                 )
             )
             return text
+
+    def warm(self, messages: Sequence[dict[str, str]]) -> bool:
+        """Best effort: send ``messages`` for a one-token reply, so that a server with prompt
+        caching has read them before the real request that starts with the same text.
+
+        One attempt, never retried; a failure is recorded with the calls but does not mark
+        the endpoint failed (the real request decides that). True if the server answered."""
+        if self.failed is not None:
+            return False
+        started = time.perf_counter()
+        try:
+            _, (prompt_tokens, completion_tokens) = self._bounded(
+                lambda cancelled, first: self._once(messages, 1, None, None, 0.0, cancelled),
+                self.config.timeout_s,
+                None,
+                "warm-up",
+            )
+        except Exception as exc:
+            error = exc if isinstance(exc, LLMError) else self._error(exc)
+            self.calls.append(
+                Usage(
+                    WARM_UP,
+                    self.model,
+                    time.perf_counter() - started,
+                    ok=False,
+                    error=f"{error.kind}: {error}",
+                )
+            )
+            return False
+        self.calls.append(
+            Usage(
+                WARM_UP,
+                self.model,
+                time.perf_counter() - started,
+                ok=True,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
+        )
+        return True
 
     def _bounded(
         self,

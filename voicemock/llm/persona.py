@@ -102,6 +102,14 @@ class Persona:
             {"role": "user", "content": body + "\n\n" + "\n".join(tail)},
         ]
 
+    def warm_up_messages(
+        self, spec: RoundSpec, question: Question, topics: Sequence[Topic]
+    ) -> list[dict[str, str]]:
+        """What every request about ``question`` begins with (the persona, the round, the
+        reference notes, the question put to the candidate), for a server to read ahead."""
+        body = _question_block(question, topics, [("Interviewer", question.text)])
+        return [self.system_message(spec), {"role": "user", "content": body}]
+
     def scoring_messages(
         self,
         spec: RoundSpec,

@@ -38,6 +38,11 @@ class Brain(Protocol):
 
     name: str
 
+    def prepare(self, question: Question) -> None:
+        """``question`` has just been put to the candidate: get ready for its follow-ups in
+        the background if that helps (never blocking, never failing the round)."""
+        ...
+
     def follow_up(
         self,
         question: Question,

@@ -252,6 +252,8 @@ class RoundRunner:
         """Ask the current line, take its answer and do what the answer (and keys) call for."""
         prompt = run.session.current
         assert prompt is not None
+        if prompt.kind == "question":
+            self.brain.prepare(prompt.question)  # while it is asked and answered
         self._ask(run, prompt)
         self.control.check()
         if self.control.stop.is_set():
