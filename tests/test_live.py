@@ -290,6 +290,27 @@ def test_a_stored_answer_plays_back_on_the_speaker(audio, tmp_path):
     assert missing.returncode != 0 and "the recording is missing" in missing.stderr
 
 
+def test_a_replayed_round_speaks_its_question_with_the_chosen_voice(audio, tmp_path):
+    """--speak: the question is said on the speaker before the answer file is read, and the
+    rendering is cached in the data folder like a spoken round's."""
+    env = isolated_env(tmp_path, base=audio.env)
+    args = ["practice", "--headless", "--json", "--speak", "--round", "technical",
+            "--question", "tech-exactly-once-payments", "--max-follow-ups", "0",
+            "--replay", str(FIXTURES / "eo-weak.flac")]  # fmt: skip
+    with audio.monitor() as played:
+        proc = subprocess.run(
+            [*_voicemock_cmd(), *args], env=env, capture_output=True, text=True, timeout=300
+        )
+    assert proc.returncode == 0, proc.stderr
+    session = json.loads(proc.stdout)
+    assert session["mode"] == "replay" and session["status"] == "complete"
+    speaker = played[0]
+    # The question takes several seconds to say; none of it is the answer file (not played).
+    assert speaker.size > 16_000 * 4 and float(np.sqrt(np.mean(speaker**2))) > 0.01
+    cached = list((tmp_path / "data" / "tts-cache").rglob("*.wav"))
+    assert cached and all(p.stat().st_mode & 0o077 == 0 for p in cached)
+
+
 def test_losing_the_microphone_mid_answer_keeps_the_audio(tmp_path):
     """The audio server dies while the candidate talks: one line, the WAV and session kept."""
     stack = VirtualAudio(tmp_path / "audio").start()

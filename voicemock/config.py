@@ -104,6 +104,10 @@ class Settings:
     """The interviewer's voice: "piper" (a neural voice, bundled; the system voice if it
     cannot load), "system" (pyttsx3: espeak-ng on Linux) or "none" (text only)."""
 
+    speak_replay: bool = False
+    """Replaying answer files: say each line aloud before its answer is read, as in a
+    spoken round (the app and ``practice --replay``; ``--speak`` turns it on once)."""
+
     speech_rate: int | None = None
     """The interviewer's speaking rate in words a minute (80 to 400); empty for the
     voice's natural pace."""

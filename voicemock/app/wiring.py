@@ -53,11 +53,14 @@ class PracticePlan:
     """Judge each pause (turn model + live transcript): a finished answer ends at once."""
     max_answer: float = CaptureOptions.max_answer_s
     voice: str = "piper"
-    """The interviewer's voice with the microphone: "piper", "system" or "none"."""
+    """The interviewer's voice: "piper", "system" or "none"."""
     tts_voice: str | None = None
     """The system voice's id (pyttsx3), when it speaks."""
     tts_rate: int | None = None
     no_speech: bool = False
+    speak_replay: bool = False
+    """Replaying answer files: say each line aloud before its answer is read (with the
+    microphone the lines are always spoken, unless ``no_speech``)."""
     question_text: str | None = None
     again_of: str | None = None
     """A re-answer drill: the session whose questions are asked again."""
@@ -65,6 +68,11 @@ class PracticePlan:
     @property
     def mode(self) -> str:
         return "live" if self.mic else "replay"
+
+    @property
+    def spoken(self) -> bool:
+        """Whether the interviewer's lines are said aloud in this round."""
+        return (self.mic or self.speak_replay) and not self.no_speech and self.voice != "none"
 
 
 class PlanError(ValueError):
@@ -165,6 +173,7 @@ def plan_round(
         tts_voice=tts_voice,
         tts_rate=tts_rate or settings.speech_rate,
         no_speech=no_speech or settings.voice == "none",
+        speak_replay=settings.speak_replay,
         question_text=question_text,
         again_of=again.id if again is not None else None,
     )
@@ -338,26 +347,28 @@ def run_practice(
             transcriber = load_transcriber(settings, emit)
         store = stack.enter_context(Store(settings.resolved_data_dir))
         voice = None
+        if plan.spoken:
+            from voicemock.audio.devices import resolve_device
+            from voicemock.tts import Speaker
+
+            output = resolve_device(plan.output_device, "output")
+            speaker = Speaker(
+                settings.resolved_data_dir / "tts-cache",
+                voice=plan.voice,
+                system_voice=plan.tts_voice,
+                rate=plan.tts_rate,
+                pronounce=resources.pronunciations(),
+                on_notice=lambda message: emit(NoticeGiven(message)),
+            )
+            stack.callback(speaker.close)
+            speaker.load()  # while the rest is set up
+            voice = InterviewerVoice(speaker, microphone, output)
         answers: Any = sources
         if microphone is not None:
             from voicemock.round.sources import LiveAnswers
             from voicemock.round.turntaking import CaptureOptions
-            from voicemock.tts import Speaker
 
             emit(MicrophoneOpened(microphone.device_name, lambda: microphone.level))
-            if not plan.no_speech and plan.voice != "none":
-                speaker = Speaker(
-                    settings.resolved_data_dir / "tts-cache",
-                    voice=plan.voice,
-                    system_voice=plan.tts_voice,
-                    rate=plan.tts_rate,
-                    pronounce=resources.pronunciations(),
-                    on_notice=lambda message: emit(NoticeGiven(message)),
-                )
-                stack.callback(speaker.close)
-                speaker.load()  # while the rest is set up
-                output = resolve_device(plan.output_device, "output")
-                voice = InterviewerVoice(speaker, microphone, output)
             answers = LiveAnswers(
                 microphone,
                 transcriber,

@@ -102,7 +102,7 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
 @click.option(
     "--voice",
     type=click.Choice(["piper", "system", "none"]),
-    help="With --mic: the interviewer's voice: piper (a neural voice, bundled; the default), "
+    help="The interviewer's voice: piper (a neural voice, bundled; the default), "
     "system (pyttsx3: espeak-ng) or none (text only). See: voicemock voices.",
 )
 @click.option(
@@ -116,6 +116,13 @@ def tui(ctx: click.Context, data_dir: Path | None = None) -> None:
 )
 @click.option(
     "--no-speech", is_flag=True, help="With --mic: show questions as text only, don't speak them."
+)
+@click.option(
+    "--speak/--no-speak",
+    "speak_replay",
+    default=None,
+    help="With --replay: say each question and follow-up aloud before its answer file is "
+    "read, as in a spoken round [default: the speak_replay setting, off].",
 )
 @click.option(
     "--headless",
@@ -161,6 +168,7 @@ def practice(
     tts_voice: str | None,
     tts_rate: int | None,
     no_speech: bool,
+    speak_replay: bool | None,
     headless: bool,
     as_json: bool,
     max_follow_ups: int | None,
@@ -208,6 +216,7 @@ def practice(
         max_answer=max_answer,
         voice=voice,
         speech_rate=tts_rate,
+        speak_replay=speak_replay,
     )
     from voicemock.app.wiring import PlanError, plan_round, run_practice
     from voicemock.cli.render import HeadlessRenderer
