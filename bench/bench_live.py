@@ -140,6 +140,9 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
             for i, (clip, name) in enumerate(complete):
                 for mode, live in modes.items():
                     audio.hush()
+                    # As a round does once the question is said: its likely next lines
+                    # (the rubric's follow-ups, then the next question) render meanwhile.
+                    voice.prefetch([*brain.prepare(question), "Thank you."])
                     audio.speak(clip)
                     captured = live.capture(prompt, tmp / f"c-{rep}-{i}-{mode[0]}.wav")
                     heard_at = next_line(captured.transcript.text)

@@ -111,6 +111,9 @@ class ClockVoice:
     def __init__(self) -> None:
         self.lines: list[tuple[float, str]] = []
 
+    def prefetch(self, lines) -> None:
+        self.ahead = list(lines)
+
     def say(self, text: str) -> float:
         started = time.monotonic()
         self.lines.append((started, text))

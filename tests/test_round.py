@@ -117,3 +117,51 @@ def test_a_failed_final_pass_keeps_the_live_transcript(tmp_path):
     assert session.turns[0].transcript == LIVE
     assert any("final transcription failed" in getattr(e, "message", "") for e in events)
     assert sum(isinstance(e, TurnSaved) for e in events) == 1
+
+
+class Lines:
+    """A voice that says nothing aloud: what it was asked to say, and to get ready."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.ahead: list[list[str]] = []
+
+    def say(self, text: str) -> float:
+        self.said.append(text)
+        return 0.0
+
+    def prefetch(self, lines) -> None:
+        self.ahead.append(list(lines))
+
+
+def test_while_a_question_is_answered_its_likely_next_lines_are_readied(tmp_path):
+    bank = resources.bank()
+    first, second = bank.get(QUESTION), bank.for_round("technical")[1]
+    assert second.id != first.id
+    voice = Lines()
+    answers = [(LIVE, _done(LIVE)), (FINAL, _done(FINAL)), (FINAL, _done(FINAL))]
+    with Store(tmp_path) as store:
+        runner = RoundRunner(
+            store,
+            Words(),
+            OfflineBrain(resources.scorer()),
+            resources.vocabulary(),
+            on_event=lambda event: None,
+            max_follow_ups=1,
+            voice=voice,
+        )
+        runner.run("technical", [first, second], Scripted(answers), mode="live")
+    # Once per question, after it was said: the follow-ups the rubric may ask, then the
+    # question after it (the line that follows when no follow-up is needed).
+    assert len(voice.ahead) == 2
+    readied, _ = voice.ahead
+    assert readied[-1] == second.text and voice.said[0] == first.text
+    assert set(readied[:-1]) >= {c.follow_up for c in first.concepts}
+    knowledge = resources.scorer().knowledge
+    challenges = {
+        m.challenge for t in knowledge.topics_of(first) for m in knowledge.topic(t).misconceptions
+    }
+    assert challenges and set(readied[:-1]) >= challenges
+    follow_up = voice.said[1]
+    assert follow_up in readied  # what was asked next had been readied
+    assert voice.ahead[1] == OfflineBrain(resources.scorer()).prepare(second)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shutil
 import stat
+import time
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,3 +149,35 @@ def test_voices_lists_what_can_speak_and_a_bad_voice_flag_is_refused(voicemock):
     assert found["piper"].startswith("ok: en_US-joe-medium")
     bad = voicemock("practice", "--round", "technical", "--mic", "--voice", "robot")
     assert bad.code == 2 and "'robot' is not one of 'piper', 'system', 'none'" in bad.stderr
+
+
+def test_lines_rendered_ahead_are_ready_when_said(tmp_path):
+    speaker = Speaker(tmp_path / "cache", voice="piper")
+    try:
+        speaker.prefetch(["Why a queue? Say more.", "What does it cost?", "Why a queue? Again."])
+        # The first sentence of each line, once: "Why a queue?" is rendered a single time.
+        wanted = ["Why a queue?", "What does it cost?"]
+
+        def rendered() -> list[Path]:  # not a file being written
+            return sorted(p for p in (tmp_path / "cache").glob("*.wav") if ".tmp" not in p.name)
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(rendered()) < 2:
+            time.sleep(0.05)
+        cached = rendered()
+        assert len(cached) == 2
+        # Saying a readied line finds its first sentence rendered: the same file, untouched.
+        before = {p: p.stat().st_mtime_ns for p in cached}
+        first = speaker.render_sentences("Why a queue? Say more.")[0].result(timeout=60)
+        assert first in before and first.stat().st_mtime_ns == before[first]
+        assert {speaker.render(s).result(timeout=60) for s in wanted} == set(cached)
+    finally:
+        speaker.close()
+
+
+@needs_espeak
+def test_closing_the_voice_drops_what_was_still_to_render_ahead(tmp_path):
+    speaker = Speaker(tmp_path / "cache", voice="system")
+    speaker.prefetch([f"Line number {n}." for n in range(50)])
+    speaker.close()  # returns: at most the sentence under way is finished
+    assert len([p for p in (tmp_path / "cache").glob("*.wav") if ".tmp" not in p.name]) < 50

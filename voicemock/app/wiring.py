@@ -278,6 +278,10 @@ class InterviewerVoice:
         self.line_started = threading.Event()
         """Set when a line's first sample plays."""
 
+    def prefetch(self, lines: Sequence[str]) -> None:
+        """Render the first sentence of each line ahead, behind anything being said."""
+        self.speaker.prefetch(lines)
+
     def say(self, text: str) -> float:
         """Speak ``text`` sentence by sentence (the first plays while the rest render), with
         a short pause between sentences; returns when its first sample played."""

@@ -65,8 +65,17 @@ class OfflineBrain:
         """The rubric's scorecard (it judges the answers; the lines asked do not matter)."""
         return self.scorer.score_round(round_id, exchanges, brain=self.name)
 
-    def prepare(self, question: Question) -> None:
-        """Nothing to get ready: the rubric is in memory."""
+    def prepare(self, question: Question) -> list[str]:
+        """The lines this brain may ask next about ``question``: its concepts' follow-ups,
+        heaviest first (the first asked is the heaviest one missing), then the challenges of
+        the misconceptions its topics know."""
+        concepts = sorted(question.concepts, key=lambda c: -c.weight)
+        lines = [c.follow_up for c in concepts]
+        knowledge = self.scorer.knowledge
+        if knowledge is not None:
+            for topic in knowledge.topics_of(question):
+                lines += [m.challenge for m in knowledge.topic(topic).misconceptions]
+        return list(dict.fromkeys(lines))
 
     def drain_usage(self) -> list[Any]:
         """No model, no calls."""

@@ -191,13 +191,17 @@ class LLMBrain:
         )
 
     # -- warm-up ----------------------------------------------------------------------
-    def prepare(self, question: Question) -> None:
+    def prepare(self, question: Question) -> list[str]:
         """While the candidate answers ``question``: have the server read what every request
         about it starts with, so the first follow-up reads only the answer. Best effort, in
         the background, once per question; nothing waits for it and its failure changes
-        nothing (the follow-up itself decides whether the endpoint works)."""
-        if not self.warm_up or self.fallback_reason is not None or question.id in self._prepared:
-            return
+        nothing (the follow-up itself decides whether the endpoint works). The model writes
+        its lines when they are needed: none are known ahead (but the offline interviewer's,
+        once it has taken over)."""
+        if self.fallback_reason is not None:
+            return self.offline.prepare(question)  # the offline interviewer asks from now on
+        if not self.warm_up or question.id in self._prepared:
+            return []
         spec = self.scorer.rubric.round(question.round)
         messages = self.persona.warm_up_messages(spec, question, self._topics(question))
         thread = threading.Thread(
@@ -205,6 +209,7 @@ class LLMBrain:
         )
         self._prepared[question.id] = thread
         thread.start()
+        return []  # its lines are written when they are needed
 
     def settle(self, timeout: float | None = None) -> None:
         """Wait for the warm-up requests still on their way (for benchmarks and tests)."""

@@ -38,9 +38,10 @@ class Brain(Protocol):
 
     name: str
 
-    def prepare(self, question: Question) -> None:
-        """``question`` has just been put to the candidate: get ready for its follow-ups in
-        the background if that helps (never blocking, never failing the round)."""
+    def prepare(self, question: Question) -> Sequence[str]:
+        """``question`` is being put to the candidate: get ready for its follow-ups in the
+        background if that helps (never blocking, never failing the round). Returns the
+        lines it may say next whose text is known now, for the voice to render ahead."""
         ...
 
     def follow_up(
@@ -131,3 +132,8 @@ class Voice(Protocol):
     """Speaks interviewer lines; returns the monotonic time the audio started."""
 
     def say(self, text: str) -> float: ...
+
+    def prefetch(self, lines: Sequence[str]) -> None:
+        """Lines that may be said next: get ready to start them at once (in the background,
+        behind anything being said)."""
+        ...

@@ -252,9 +252,13 @@ class RoundRunner:
         """Ask the current line, take its answer and do what the answer (and keys) call for."""
         prompt = run.session.current
         assert prompt is not None
+        ahead: Sequence[str] = ()
         if prompt.kind == "question":
-            self.brain.prepare(prompt.question)  # while it is asked and answered
+            ahead = self.brain.prepare(prompt.question)  # while it is asked and answered
         self._ask(run, prompt)
+        if prompt.kind == "question" and self.voice is not None:
+            upcoming = run.session.upcoming
+            self.voice.prefetch([*ahead, *([upcoming.text] if upcoming else [])])
         self.control.check()
         if self.control.stop.is_set():
             self._stop(run)

@@ -90,6 +90,12 @@ class InterviewSession:
         return [RoundStarted(self.round_id, tuple(q.id for q in self.questions)), *self._next()]
 
     @property
+    def upcoming(self) -> Question | None:
+        """The question after the current one, if the plan has one."""
+        following = self._index + 1
+        return self.questions[following] if 0 <= following < len(self.questions) else None
+
+    @property
     def lines(self) -> dict[str, list[str]]:
         """The follow-up lines asked so far, by question id."""
         return {q.id: lines for q, lines in zip(self.questions, self._lines, strict=False)}

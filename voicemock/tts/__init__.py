@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -89,6 +91,10 @@ class Speaker:
         self._system = SystemEngine(system_voice, rate)
         self.engine: Engine = PiperEngine(rate, piper_model) if voice == "piper" else self._system
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
+        self._ahead: deque[str] = deque()  # sentences to render when nothing else waits
+        self._ahead_lock = threading.Lock()
+        self._pumping = False
+        self._closed = False
 
     @property
     def voice(self) -> str:
@@ -139,6 +145,44 @@ class Speaker:
         sentences = split_sentences(text) or [text]
         return [self._pool.submit(self._render_now, s) for s in sentences]
 
+    def prefetch(self, lines: Iterable[str]) -> None:
+        """Render the first sentence of each line ahead, in order, into the cache, so that
+        whichever of them is said next starts at once. One sentence at a time: a line asked
+        for meanwhile waits at most for the sentence under way. Failures are left for the
+        line itself to meet (and report) if it is said."""
+        firsts = [(split_sentences(line) or [line])[0] for line in lines if line.strip()]
+        with self._ahead_lock:
+            waiting = set(self._ahead)
+            self._ahead.extend(s for s in dict.fromkeys(firsts) if s not in waiting)
+            if self._pumping or self._closed:
+                return
+            self._pumping = True
+        self._pump()
+
+    def _pump(self, done: Future[Path | None] | None = None) -> None:
+        with self._ahead_lock:
+            if not self._ahead or self._closed:
+                self._pumping = False
+                return
+            sentence = self._ahead.popleft()
+        try:
+            future = self._pool.submit(self._render_ahead, sentence)
+        except RuntimeError:  # closed meanwhile
+            with self._ahead_lock:
+                self._pumping = False
+            return
+        future.add_done_callback(self._pump)
+
+    def _render_ahead(self, sentence: str) -> Path | None:
+        try:
+            return self._render_now(sentence)
+        except Exception as exc:  # the line meets it again if it is ever said
+            log.info("rendering ahead failed: %s", exc)
+            return None
+
     def close(self) -> None:
         """Stop the rendering worker (a line being rendered is finished first)."""
+        with self._ahead_lock:
+            self._closed = True
+            self._ahead.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
