@@ -181,7 +181,7 @@ def test_eval_prints_the_dev_set_and_the_test_split(voicemock, monkeypatch):
     result = voicemock("eval", "--json", "--limit", "3")
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data["sets"]) == {"dev", "test"}
+    assert set(data["sets"]) == {"dev", "test", "test-2"}
     for figures in data["sets"].values():
         assert figures["cases"] == 3
         assert {"pairwise_agreement", "expected_pass_passed", "uncertain_marks"} <= set(figures)

@@ -5,23 +5,27 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from voicemock.app import resources
 from voicemock.core.evaluation import load_set
 
 DATA = Path(__file__).parent / "data"
-TEST_SPLIT = DATA / "judge-test.toml"
+TEST_SPLITS = ("judge-test", "judge-test-2")
 
 
-def test_the_test_split_is_the_one_frozen_when_it_was_written():
-    recorded = (DATA / "judge-test.sha256").read_text().split()[0]
-    assert hashlib.sha256(TEST_SPLIT.read_bytes()).hexdigest() == recorded, (
-        "tests/data/judge-test.toml changed: the test split is frozen; write new cases into "
+@pytest.mark.parametrize("name", TEST_SPLITS)
+def test_each_test_split_is_the_one_frozen_when_it_was_written(name):
+    recorded = (DATA / f"{name}.sha256").read_text().split()[0]
+    assert hashlib.sha256((DATA / f"{name}.toml").read_bytes()).hexdigest() == recorded, (
+        f"tests/data/{name}.toml changed: a test split is frozen; write new cases into "
         "the dev set (tests/data/judge-set.toml) instead"
     )
 
 
-def test_the_test_split_covers_every_round_and_trap():
-    cases = load_set(TEST_SPLIT, resources.bank())
+@pytest.mark.parametrize("name", TEST_SPLITS)
+def test_each_test_split_covers_every_round_and_trap(name):
+    cases = load_set(DATA / f"{name}.toml", resources.bank())
     assert len(cases) >= 40
     assert sum(len(c.answers) for c in cases) >= 120
     assert {c.round for c in cases} == set(resources.rubric().round_ids)

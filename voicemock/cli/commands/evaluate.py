@@ -88,9 +88,10 @@ def render_report(report: Any, brain_label: str, usage: str, echo: Any) -> None:
 DEFAULT_SETS = (
     ("dev", Path("tests/data/judge-set.toml")),
     ("test", Path("tests/data/judge-test.toml")),
+    ("test-2", Path("tests/data/judge-test-2.toml")),
 )
 """The labelled sets of a source checkout: the one the judge is tuned on, and the frozen
-test split it never is."""
+test splits it never is (each written blind, in one pass, at a different time)."""
 
 
 @click.command(name="eval")
@@ -129,8 +130,8 @@ def evaluate_command(
     """Measure a judge on labelled answer sets (TOML files).
 
     With no FILE, in a source checkout: the dev set the judge is tuned on
-    (tests/data/judge-set.toml) and the frozen test split it never is
-    (tests/data/judge-test.toml), each reported on its own.
+    (tests/data/judge-set.toml) and the frozen test splits it never is
+    (tests/data/judge-test.toml, judge-test-2.toml), each reported on its own.
 
     Each case is a question (a bank id or its own text) with answers the hiring
     committee ranked, the verdicts it would accept and trap labels (confidently
@@ -226,9 +227,11 @@ def evaluate_command(
             click.secho(("\n" if i else "") + f"== {name}: {path}", bold=True)
         render_report(report, label, usage, click.secho)
     if len(reports) > 1:
-        first, second = reports[0][2], reports[1][2]
-        click.secho(
-            f"\n{reports[0][0]}–{reports[1][0]} pairwise gap: "
-            f"{(first.pairwise - second.pairwise) * 100:+.1f} points",
-            bold=True,
-        )
+        first = reports[0][2]
+        click.echo()
+        for name, _, report in reports[1:]:
+            click.secho(
+                f"{reports[0][0]}–{name} pairwise gap: "
+                f"{(first.pairwise - report.pairwise) * 100:+.1f} points",
+                bold=True,
+            )
