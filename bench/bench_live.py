@@ -140,9 +140,11 @@ def turn_taking(args: argparse.Namespace, audio, tmp: Path) -> None:  # noqa: AN
             for i, (clip, name) in enumerate(complete):
                 for mode, live in modes.items():
                     audio.hush()
-                    # As a round does once the question is said: its likely next lines
-                    # (the rubric's follow-ups, then the next question) render meanwhile.
-                    voice.prefetch([*brain.prepare(question), "Thank you."])
+                    # As a round does: the lines that may follow the question (the rubric's
+                    # follow-ups, then the next question) render while the question is
+                    # said; the bench leaves the question out and waits for them instead.
+                    speaker.prefetch([*brain.prepare(question), "Thank you."])
+                    speaker.ahead_done.wait(60)
                     audio.speak(clip)
                     captured = live.capture(prompt, tmp / f"c-{rep}-{i}-{mode[0]}.wav")
                     heard_at = next_line(captured.transcript.text)

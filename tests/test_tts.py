@@ -181,3 +181,36 @@ def test_closing_the_voice_drops_what_was_still_to_render_ahead(tmp_path):
     speaker.prefetch([f"Line number {n}." for n in range(50)])
     speaker.close()  # returns: at most the sentence under way is finished
     assert len([p for p in (tmp_path / "cache").glob("*.wav") if ".tmp" not in p.name]) < 50
+
+
+def test_lines_ahead_render_behind_the_line_being_said(monkeypatch, tmp_path):
+    """The voice holds the lines to render ahead until the next line's own sentences are
+    queued: they render while it plays, never before it."""
+    from concurrent.futures import Future
+
+    from voicemock.app.wiring import InterviewerVoice
+    from voicemock.audio import playback
+
+    calls: list[tuple[str, object]] = []
+
+    class Recorded:
+        def render_sentences(self, text):
+            calls.append(("line", text))
+            done: Future[Path] = Future()
+            done.set_result(tmp_path / "line.wav")
+            return [done]
+
+        def prefetch(self, lines):
+            calls.append(("ahead", list(lines)))
+
+    monkeypatch.setattr(playback, "play_line", lambda path, device=None: (1.0, 2.0))
+    voice = InterviewerVoice(Recorded())
+    voice.prefetch(["What does it cost?", "Next question."])
+    assert calls == []  # nothing is rendered before the question itself
+    voice.say("Why a queue?")
+    voice.say("What does it cost?")
+    assert calls == [
+        ("line", "Why a queue?"),
+        ("ahead", ["What does it cost?", "Next question."]),
+        ("line", "What does it cost?"),
+    ]

@@ -277,10 +277,13 @@ class InterviewerVoice:
         self.output_device = output_device
         self.line_started = threading.Event()
         """Set when a line's first sample plays."""
+        self._ahead: list[str] = []
 
     def prefetch(self, lines: Sequence[str]) -> None:
-        """Render the first sentence of each line ahead, behind anything being said."""
-        self.speaker.prefetch(lines)
+        """Render the first sentence of each line ahead: handed to the voice as the next
+        line is said (behind its own sentences), so the renders run while it plays, not
+        while the candidate answers."""
+        self._ahead = list(lines)
 
     def say(self, text: str) -> float:
         """Speak ``text`` sentence by sentence (the first plays while the rest render), with
@@ -288,6 +291,9 @@ class InterviewerVoice:
         from voicemock.audio.playback import play_line
 
         parts = self.speaker.render_sentences(text)
+        if self._ahead:
+            self.speaker.prefetch(self._ahead)
+            self._ahead = []
         started: float | None = None
         last_sample = time.monotonic()
         try:

@@ -134,6 +134,6 @@ class Voice(Protocol):
     def say(self, text: str) -> float: ...
 
     def prefetch(self, lines: Sequence[str]) -> None:
-        """Lines that may be said next: get ready to start them at once (in the background,
-        behind anything being said)."""
+        """Lines that may come after the line about to be said: get ready to start them at
+        once (in the background, while that line is said)."""
         ...

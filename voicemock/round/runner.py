@@ -252,13 +252,14 @@ class RoundRunner:
         """Ask the current line, take its answer and do what the answer (and keys) call for."""
         prompt = run.session.current
         assert prompt is not None
-        ahead: Sequence[str] = ()
         if prompt.kind == "question":
-            ahead = self.brain.prepare(prompt.question)  # while it is asked and answered
+            # While it is said and answered: the brain gets ready, and the voice renders
+            # the lines that may follow it (behind the question's own sentences).
+            ahead = self.brain.prepare(prompt.question)
+            if self.voice is not None:
+                upcoming = run.session.upcoming
+                self.voice.prefetch([*ahead, *([upcoming.text] if upcoming else [])])
         self._ask(run, prompt)
-        if prompt.kind == "question" and self.voice is not None:
-            upcoming = run.session.upcoming
-            self.voice.prefetch([*ahead, *([upcoming.text] if upcoming else [])])
         self.control.check()
         if self.control.stop.is_set():
             self._stop(run)

@@ -95,6 +95,9 @@ class Speaker:
         self._ahead_lock = threading.Lock()
         self._pumping = False
         self._closed = False
+        self.ahead_done = threading.Event()
+        """Set while nothing is waiting to be rendered ahead."""
+        self.ahead_done.set()
 
     @property
     def voice(self) -> str:
@@ -157,12 +160,14 @@ class Speaker:
             if self._pumping or self._closed:
                 return
             self._pumping = True
+            self.ahead_done.clear()
         self._pump()
 
     def _pump(self, done: Future[Path | None] | None = None) -> None:
         with self._ahead_lock:
             if not self._ahead or self._closed:
                 self._pumping = False
+                self.ahead_done.set()
                 return
             sentence = self._ahead.popleft()
         try:
@@ -170,6 +175,7 @@ class Speaker:
         except RuntimeError:  # closed meanwhile
             with self._ahead_lock:
                 self._pumping = False
+                self.ahead_done.set()
             return
         future.add_done_callback(self._pump)
 
@@ -186,3 +192,4 @@ class Speaker:
             self._closed = True
             self._ahead.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.ahead_done.set()
