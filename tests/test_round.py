@@ -64,7 +64,7 @@ def _done(text: str) -> Future[Transcript]:
     return future
 
 
-def _run(tmp_path, answers, max_follow_ups=1, on_event=None):
+def _run(tmp_path, answers, max_follow_ups=1, on_event=None, *, questions=None, voice=None):
     events = []
     with Store(tmp_path) as store:
         runner = RoundRunner(
@@ -75,9 +75,10 @@ def _run(tmp_path, answers, max_follow_ups=1, on_event=None):
             on_event=on_event or events.append,
             max_follow_ups=max_follow_ups,
             meter=resources.delivery_meter(),
+            voice=voice,
         )
-        question = resources.bank().get(QUESTION)
-        session_id = runner.run("technical", [question], Scripted(answers), mode="live")
+        asked = questions or [resources.bank().get(QUESTION)]
+        session_id = runner.run("technical", asked, Scripted(answers), mode="live")
         return store.get_session(session_id), events
 
 
@@ -140,18 +141,8 @@ def test_while_a_question_is_answered_its_likely_next_lines_are_readied(tmp_path
     assert second.id != first.id
     voice = Lines()
     answers = [(LIVE, _done(LIVE)), (FINAL, _done(FINAL)), (FINAL, _done(FINAL))]
-    with Store(tmp_path) as store:
-        runner = RoundRunner(
-            store,
-            Words(),
-            OfflineBrain(resources.scorer()),
-            resources.vocabulary(),
-            on_event=lambda event: None,
-            max_follow_ups=1,
-            voice=voice,
-        )
-        runner.run("technical", [first, second], Scripted(answers), mode="live")
-    # Once per question, after it was said: the follow-ups the rubric may ask, then the
+    _run(tmp_path, answers, questions=[first, second], voice=voice)
+    # Once per question, as it is asked: the follow-ups the rubric may ask, then the
     # question after it (the line that follows when no follow-up is needed).
     assert len(voice.ahead) == 2
     readied, _ = voice.ahead

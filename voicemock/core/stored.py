@@ -10,7 +10,7 @@ faithful copy of what is stored. The scorecard stays the judge's own JSON (read 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
 from voicemock.core.models import Segment, Word
@@ -142,16 +142,7 @@ class LlmCall:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "purpose": self.purpose,
-            "model": self.model,
-            "ok": self.ok,
-            "attempts": self.attempts,
-            "seconds": self.seconds,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "error": self.error,
-        }
+        return asdict(self)  # the fields, in the export's order
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LlmCall:
@@ -263,15 +254,4 @@ class SessionRow:
     recommendation: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "round": self.round,
-            "brain": self.brain,
-            "mode": self.mode,
-            "status": self.status,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "turns": self.turns,
-            "overall": self.overall,
-            "recommendation": self.recommendation,
-        }
+        return asdict(self)  # the fields, in the listing's order

@@ -572,16 +572,7 @@ class Store:
             )
         ]
         calls = tuple(
-            LlmCall(
-                purpose=c["purpose"],
-                model=c["model"],
-                ok=bool(c["ok"]),
-                attempts=c["attempts"],
-                seconds=c["seconds"],
-                prompt_tokens=c["prompt_tokens"],
-                completion_tokens=c["completion_tokens"],
-                error=c["error"],
-            )
+            LlmCall.from_dict(dict(c))  # its columns are the record's fields
             for c in self.conn.execute(
                 "SELECT * FROM llm_calls WHERE session_id = ? ORDER BY id", (session_id,)
             )
