@@ -465,12 +465,18 @@ def test_an_answer_started_right_as_the_question_ends_is_kept_whole(audio, tmp_p
     from voicemock.core.text import split_sentences
 
     # The line is said sentence by sentence, with a breath between: wait for all of them.
+    # They render first, one after another; the lines that may follow render after them.
     sentences = len(split_sentences(resources.bank().get("tech-ordering-global").text))
-    while len([p for p in cache.glob("*.wav") if ".tmp" not in p.name]) < sentences:
+
+    def rendered() -> list[Path]:
+        done = [p for p in cache.glob("*.wav") if ".tmp" not in p.name]
+        return sorted(done, key=lambda p: p.stat().st_mtime_ns)
+
+    while len(rendered()) < sentences:
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
         time.sleep(0.005)
     length = SENTENCE_PAUSE_S * (sentences - 1)
-    for path in cache.glob("*.wav"):
+    for path in rendered()[:sentences]:
         with wave.open(str(path), "rb") as line:
             length += line.getnframes() / line.getframerate()
     time.sleep(max(0.0, started + length + OPEN_S * sentences + 0.2 - time.monotonic()))
