@@ -409,16 +409,22 @@ def test_finished_answers_end_without_a_key_and_the_next_line_follows(audio, tmp
 
 
 @needs_espeak
-def test_thinking_pauses_after_an_unfinished_clause_are_not_cut_off(audio, tmp_path):
+def test_thinking_pauses_after_an_unfinished_clause_are_not_cut_off(audio, tmp_path, transcriber):
     """2, 4 and 6 s of silence after "…and the second thing I would do is": one answer each,
-    each in its own voice; the words after the pause belong to the same answer."""
+    each in its own voice; the words after the pause belong to the same answer.
+
+    What counts as the words after the pause is what the recogniser writes for them alone
+    (the words it gets right): a synthetic voice saying "retries … would otherwise write"
+    comes out as "reach right … one on the right" with or without a pause, and that is a
+    matter of the voice, not of turn-taking."""
     answers, resumes = [], []
     for (head, tail), pause, voice in zip(
         speech.UNFINISHED, (2.0, 4.0, 6.0), speech.VOICES[:3], strict=True
     ):
         clip, resume = speech.with_pause(head, pause, tail, voice)
         answers.append(clip)
-        resumes.append((resume, tail))
+        heard = _words(transcriber.transcribe(speech.synthesize(tail, voice)).text)
+        resumes.append((resume, [w for w in _words(tail) if len(w) > 4 and w in heard]))
     code, out, err = run_live(
         audio, tmp_path, answers, "--round", "technical", "--questions", "3", "--seed", "1",
         "--max-follow-ups", "0", "--no-speech",
@@ -426,11 +432,11 @@ def test_thinking_pauses_after_an_unfinished_clause_are_not_cut_off(audio, tmp_p
     assert code == 0, err
     turns = json.loads(out)["turns"]
     assert len(turns) == 3, err
-    for turn, (resume, tail) in zip(turns, resumes, strict=True):
+    for turn, (resume, kept) in zip(turns, resumes, strict=True):
         assert turn["latency"]["speech_end_s"] > resume, (turn["latency"], turn["transcript"])
         said = _words(turn["transcript"])
-        kept = [w for w in _words(tail) if len(w) > 4]
-        assert sum(w in said for w in kept) >= len(kept) // 2, (tail, turn["transcript"])
+        assert len(kept) >= 3, kept  # the voice is legible enough for the check to mean much
+        assert sum(w in said for w in kept) >= len(kept) // 2, (kept, turn["transcript"])
 
 
 OPEN_S = 0.3
