@@ -86,7 +86,7 @@ def main() -> int:
         print("the calibration is measured with a meaning model: none is installed")
         return 1
     cases = load_set(args.set, resources.bank(), scorer.meaning)
-    rows, labels, case_ids, ranks = [], [], [], []
+    rows, labels, case_ids, ranks, wrong = [], [], [], [], []
     for case in cases:
         spec = scorer.rubric.round(case.round)
         weights = {d.id: d.weight for d in spec.dimensions}
@@ -101,12 +101,13 @@ def main() -> int:
                 card.recommendation,
                 card.caps,
                 scorer.meaning,
-                scorer.myths,
+                scorer.myths(case.question, analysis),
             )
             rows.append(values)
             labels.append(float(answer.band == ("hire", "strong hire")))
             case_ids.append(case.id)
             ranks.append(answer.rank)
+            wrong.append(answer.wrong)
     y = np.array(labels)
     base = np.array([[values[n] for n in FEATURES] for values in rows])
     base_scales = base.std(axis=0)
@@ -129,11 +130,13 @@ def main() -> int:
     cv_pairwise = pairwise(case_ids, ranks, held)
     cv_pass = float(np.mean(held[y == 1] >= 0.5))
     cv_fail = float(np.mean(held[y == 0] < 0.5))
+    cv_wrong = float(np.mean(held[np.array(wrong)] < 0.5))
     w, b = fit(xs, y)
     b += balanced(y)
     summary = (
         f"{args.set.name}: {len(order)} cases, {len(y)} answers; {FOLDS}-fold cross-validation "
-        f"by case: pairwise {cv_pairwise:.3f}, pass kept {cv_pass:.3f}, fail kept {cv_fail:.3f}"
+        f"by case: pairwise {cv_pairwise:.3f}, pass kept {cv_pass:.3f}, fail kept {cv_fail:.3f}, "
+        f"wrong answers failed {cv_wrong:.3f}"
     )
     print(summary)
     calibration = Calibration(

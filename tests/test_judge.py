@@ -202,6 +202,35 @@ def test_a_list_with_a_vague_because_explains_nothing():
     )
 
 
+def test_waving_a_cost_away_is_a_dismissal_not_a_trade_off():
+    scorer = resources.scorer()
+    question = resources.bank().get("tech-exactly-once-payments")
+    waved = "Transactions are a config flag, so the cost is basically zero for the payments team."
+    named = "Transactions add a commit per batch, so the cost is a few milliseconds of latency."
+    dismissed = scorer.analyse(question, [waved])
+    assert dismissed.dismissals == (waved,) and not dismissed.tradeoffs
+    weighed = scorer.analyse(question, [named])
+    assert weighed.tradeoffs == (named,) and not weighed.dismissals
+    assert scorer.analyse(question, ["It always works, automatically."]).absolutes
+
+
+def test_the_myths_an_answer_is_weighed_against_are_those_of_its_topics():
+    """Each myth comes with what is right instead (its correction and its topic's facts);
+    myths of topics neither the question nor the answer touches are left out."""
+    scorer = resources.scorer()
+    knowledge = resources.knowledge()
+    question = resources.bank().get("tech-exactly-once-payments")
+    plain = scorer.analyse(question, ["I would key by payment id and dedupe in the ledger."])
+    myths = dict(scorer.myths(question, plain))
+    delivery = knowledge.topic("delivery")
+    for item in delivery.misconceptions:
+        assert myths[item.claim] == (item.correction, *delivery.facts)
+    kraft = knowledge.topic("kraft").misconceptions[0].claim
+    assert kraft not in myths
+    wider = scorer.analyse(question, ["The controllers run on KRaft, so ZooKeeper is gone."])
+    assert kraft in dict(scorer.myths(question, wider))
+
+
 def test_structure_rewards_density_not_length():
     scorer = resources.scorer()
     question = resources.bank().get("tech-schema-evolution")

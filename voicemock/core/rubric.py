@@ -18,6 +18,8 @@ METHODS = ("concepts", "lexicon", "structure", "decisiveness", "star")
 MARKER_SETS = (
     "reasoning",
     "tradeoff",
+    "dismissal",
+    "absolute",
     "commit",
     "strong_commit",
     "hedge",

@@ -78,6 +78,11 @@ class Analysis:
     mechanisms: tuple[str, ...] = field(default=())
     """Sentences that explain how something works here: on topic, with a real reason, not a
     list, and concrete (a number or a domain term)."""
+    dismissals: tuple[str, ...] = field(default=())
+    """Sentences that wave a cost, a risk or a limit away ("no downside", "basically free"):
+    in distributed systems nearly every choice has one, so they are a mark of overclaiming."""
+    absolutes: tuple[str, ...] = field(default=())
+    """Sentences in absolute terms ("always", "automatically", "guaranteed", "simple")."""
 
     @property
     def off_topic(self) -> bool:
@@ -232,10 +237,14 @@ class AnswerReader:
                 uncertain.append(f"{concept.name}: found by meaning only, near the threshold")
             coverage.append(ConceptCoverage(concept, status, credit, evidence, meant))
         ignored = tuple(s.text for s in sentences if s.to_scorer)
+        dismissals = tuple(s.text for s in counted if self.markers["dismissal"].any(s.norm))
+        # "The cost is basically zero" names no cost: a dismissal is not a trade-off.
         tradeoffs = tuple(
             s.text
             for s in counted
-            if s.reasoning and self.markers["tradeoff"].any(s.reason or s.norm)
+            if s.reasoning
+            and self.markers["tradeoff"].any(s.reason or s.norm)
+            and s.text not in dismissals
         )
         central = set(self.knowledge.topics_of(question)) if self.knowledge else set()
         wrong = []
@@ -281,4 +290,6 @@ class AnswerReader:
             opts.off_topic,
             tuple(uncertain),
             mechanisms,
+            dismissals,
+            tuple(s.text for s in counted if self.markers["absolute"].any(s.norm)),
         )

@@ -48,6 +48,8 @@ FEATURES = (
     "uncertain",
     "myth_lean",
     "myth_margin",
+    "dismissals",
+    "absolute_share",
 )
 """The signals the calibration reads, in order. Each is a number from the rules' reading."""
 
@@ -74,13 +76,14 @@ def features(
     recommendation: str,
     caps: Sequence[str],
     meaning: Meaning,
-    myths: Sequence[tuple[str, str]] = (),
+    myths: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> dict[str, float]:
     """The signals of one question's answers, as :data:`FEATURES` names them.
 
-    ``myths`` are the known misconceptions as (claim, correction): a sentence nearer a
-    claim than its correction leans towards the myth. Embeddings hear the topic better than
-    the polarity, so this is a soft signal for the fit to weigh, never a cap by itself."""
+    ``myths`` are the known misconceptions as (claim, what is right instead): a sentence
+    nearer a claim than to every statement of what is right leans towards the myth.
+    Embeddings hear the topic better than the polarity, so this is a soft signal for the fit
+    to weigh, never a cap by itself."""
     counted = analysis.counted
     n = max(1, len(counted))
     core = [d.score for d in dims if weights.get(d.id, 1.0) > 1] or [d.score for d in dims]
@@ -114,24 +117,31 @@ def features(
         "uncertain": sum(bool(d.uncertain) for d in dims) / max(1, len(dims)),
         "myth_lean": lean,
         "myth_margin": margin,
+        "dismissals": float(min(2, len(analysis.dismissals))),
+        "absolute_share": len(analysis.absolutes) / n,
     }
 
 
 def _myth_lean(
-    sentences: Sequence[str], myths: Sequence[tuple[str, str]], meaning: Meaning
+    sentences: Sequence[str], myths: Sequence[tuple[str, Sequence[str]]], meaning: Meaning
 ) -> tuple[float, float]:
-    """The closest a sentence comes to a myth it is nearer than to the myth's correction,
-    and the largest lead of a myth over its correction (0 without sentences or myths)."""
+    """The closest a sentence comes to a myth it is nearer than to every statement of what is
+    right instead (the myth's correction, its topic's facts), and the largest lead of a myth
+    over those (0 without sentences or myths)."""
     if not sentences or not myths:
         return 0.0, 0.0
-    to_claims = meaning.similarity(sentences, [c for c, _ in myths])
-    to_fixes = meaning.similarity(sentences, [f for _, f in myths])
+    to_claims = meaning.similarity(sentences, [claim for claim, _ in myths])
+    rights = [right for _, group in myths for right in group]
+    to_rights = meaning.similarity(sentences, rights)
     lean = margin = 0.0
-    for claims, fixes in zip(to_claims, to_fixes, strict=True):
-        for c, f in zip(claims, fixes, strict=True):
-            if c > f:
+    for claims, row in zip(to_claims, to_rights, strict=True):
+        at = 0
+        for c, (_, group) in zip(claims, myths, strict=True):
+            best = max(row[at : at + len(group)], default=-1.0)
+            at += len(group)
+            if c > best:
                 lean = max(lean, c)
-                margin = max(margin, c - f)
+                margin = max(margin, c - best)
     return lean, margin
 
 

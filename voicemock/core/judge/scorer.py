@@ -58,10 +58,24 @@ class Scorer:
         same = calibration is not None and meaning is not None and calibration.model == meaning.name
         self.calibration = calibration if same else None
         self.dimensions = DimensionScorer(rubric, meaning, self.reader.markers)
-        self.myths = tuple(
-            (m.claim, m.correction) for m in (knowledge.misconceptions if knowledge else ())
+
+    def myths(
+        self, question: Question, analysis: Analysis
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The known misconceptions an answer could be voicing, for the calibration's signals:
+        each claim with what is right instead (its correction and its topic's facts). Only
+        those of the topics the question is about or the answer talks about: a myth about
+        another topic, near a sentence by chance, is noise."""
+        if self.knowledge is None:
+            return ()
+        text = " ".join(s.norm for s in analysis.counted)
+        topics = set(self.knowledge.topics_of(question))
+        return tuple(
+            (m.claim, (m.correction, *t.facts))
+            for t in self.knowledge.topics
+            if t.id in topics or t.phrases.search(text)
+            for m in t.misconceptions
         )
-        """The known misconceptions as (claim, correction), for the calibration's signals."""
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
         return self.reader.sentences(answers)
@@ -178,7 +192,7 @@ class Scorer:
                     recommendation,
                     caps,
                     self.meaning,
-                    self.myths,
+                    self.myths(question, analysis),
                 )
             )
             for question, analysis in analyses
