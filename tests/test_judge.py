@@ -269,17 +269,23 @@ def test_a_story_told_in_plain_words_has_actions_and_a_measured_result():
     assert weak.score <= 2
 
 
-def test_an_off_topic_answer_is_capped_however_fluent():
-    scorer = resources.scorer()
+def test_an_off_topic_answer_fails_however_fluent():
+    """With the meaning model, the calibration weighs relevance and the scorecard says the
+    answer may miss the question (a doubt, not a cap: relevance alone is too weak a measure
+    to fail an answer); read by phrases alone, the rules cap it."""
     question = resources.bank().get("tech-consumer-lag")
     fluent = (
         "First, I would enforce backward compatibility in Schema Registry so a breaking change "
         "is rejected before it ships. Second, a rename needs a new field with a default, "
         "because old records have no value for it. My recommendation is full compatibility."
     )
-    card = scorer.score_round("technical", [(question, [fluent])])
+    card = resources.scorer().score_round("technical", [(question, [fluent])])
     assert card.recommendation in FAIL
-    assert any("did not answer the question" in c for c in card.caps)
+    assert any("may not answer the question" in n for n in card.notes)
+    assert any("off the question" in u for d in card.dimensions for u in d.uncertain)
+    rules = resources.scorer("off").score_round("technical", [(question, [fluent])])
+    assert rules.recommendation in FAIL
+    assert any("did not answer the question" in c for c in rules.caps)
 
 
 def test_dimensions_a_question_does_not_call_for_are_not_scored():

@@ -87,6 +87,31 @@ def test_a_claim_taken_back_in_the_next_sentence_is_not_made_nor_evidence(scorer
     assert not any(s.wrong for s in sentences)
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Kafka keeps ordering across all partitions. Hmm. I misspoke, only within a partition.",
+        "Kafka keeps ordering across all partitions. Oops, my mistake: it is per partition.",
+        "Kafka keeps ordering across all partitions. Okay, I had that backwards, it is per "
+        "partition only.",
+    ],
+)
+def test_a_claim_taken_back_in_other_words_or_after_a_filler_is_not_made(scorer, answer):
+    sentences = scorer.sentences([answer])
+    assert sentences[0].retracted and not any(s.wrong for s in sentences)
+
+
+def test_the_meaning_model_reads_a_sentence_from_its_last_correction_on(scorer):
+    [sentence] = scorer.sentences(
+        ["Adding partitions keeps every key where it was, hm, no, scratch that, most keys move "
+         "to another partition when the count doubles."]
+    )  # fmt: skip
+    assert sentence.meant == "most keys move to another partition when the count doubles."
+    assert sentence.text.startswith("Adding partitions keeps")  # the quote stays as said
+    [plain] = scorer.sentences(["No, it keeps order per partition only."])
+    assert plain.meant == plain.text
+
+
 def test_a_claim_left_standing_is_still_wrong(scorer):
     [sentence] = scorer.sentences(["Kafka keeps ordering across all partitions of a topic."])
     assert sentence.wrong == ("ordering-global",)

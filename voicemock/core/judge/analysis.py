@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from voicemock.core.bank import Concept, Question
 from voicemock.core.judge import reading
-from voicemock.core.judge.claims import ClaimChecker, WrongClaim, repairs
+from voicemock.core.judge.claims import ClaimChecker, WrongClaim, last_word, repairs
 from voicemock.core.judge.injection import InjectionDetector
 from voicemock.core.judge.meaning import Meaning
 from voicemock.core.knowledge import Knowledge
@@ -41,6 +41,14 @@ class Sentence:
     """Taken back by the speaker in the next sentence ("No, actually, ...")."""
     concrete: bool = False
     """Says something specific: a number or a domain term."""
+    plain: str = ""
+    """The sentence as the meaning model reads it: mis-recognised jargon put right ("cafka"
+    → "Kafka"), and only what follows a correction the speaker makes in it (the last word
+    stands); the text itself stays the quote."""
+
+    @property
+    def meant(self) -> str:
+        return self.plain or self.text
 
     @property
     def counts(self) -> bool:
@@ -109,6 +117,37 @@ class Analysis:
         return sorted(gaps, key=lambda c: (-c.concept.weight, c.credit))
 
 
+_FILLERS = frozenset(
+    [
+        "hm",
+        "hmm",
+        "mm",
+        "ah",
+        "oh",
+        "oops",
+        "er",
+        "erm",
+        "uh",
+        "um",
+        "well",
+        "right",
+        "yeah",
+        "okay",
+        "ok",
+    ]
+)
+
+
+def _taken_back(following: Sequence[Sentence]) -> bool:
+    """Whether the next sentence that says anything opens by taking back the one before."""
+    for sentence in following:
+        if repairs(sentence.norm):
+            return True
+        if any(w not in _FILLERS for w in reading.content_words(sentence.norm)):
+            return False
+    return False
+
+
 class AnswerReader:
     """What a question's answers say: sentences, wrong claims, concepts, relevance."""
 
@@ -146,7 +185,16 @@ class AnswerReader:
         if split is None or (lists and reading.enumeration(text)):
             # An enumeration explains nothing, even where a reason word sits inside it
             # ("ordering guarantees, idempotence, max in flight").
-            return Sentence(text.strip(), norm, False, lists, to_scorer, wrong, concrete=concrete)
+            return Sentence(
+                text.strip(),
+                norm,
+                False,
+                lists,
+                to_scorer,
+                wrong,
+                concrete=concrete,
+                plain=last_word(heard).strip(),
+            )
         head, reason = split
         # A list of terms with a reason tacked on is still a list: only what the reason
         # itself talks about is explained.
@@ -162,6 +210,7 @@ class AnswerReader:
             wrong,
             reason if head_is_list else norm,
             concrete=concrete,
+            plain=last_word(heard).strip(),
         )
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
@@ -172,9 +221,10 @@ class AnswerReader:
                 self._sentence(text, injected)
                 for text, injected in zip(parts, self._injection.flags(parts), strict=True)
             ]
-            # The last word stands: a claim the next sentence takes back was not made.
+            # The last word stands: a claim the next sentence takes back was not made (a
+            # sentence of fillers alone, "Hmm.", between them changes nothing).
             for i, sentence in enumerate(read[:-1]):
-                if sentence.wrong and repairs(read[i + 1].norm):
+                if sentence.wrong and _taken_back(read[i + 1 :]):
                     read[i] = replace(sentence, wrong=(), retracted=True)
             out += read
         return tuple(out)
@@ -210,7 +260,7 @@ class AnswerReader:
         opts = self.options
         sentences = self.sentences(answers)
         counted = [s for s in sentences if s.counts]
-        concept_sims, question_sims = self._by_meaning(question, [s.text for s in counted])
+        concept_sims, question_sims = self._by_meaning(question, [s.meant for s in counted])
         coverage = []
         uncertain: list[str] = []
         for concept in question.concepts:

@@ -89,11 +89,11 @@ def features(
     core = [d.score for d in dims if weights.get(d.id, 1.0) > 1] or [d.score for d in dims]
     total = sum(weights.get(d.id, 1.0) for d in dims) or 1.0
     refs = [question.text, *(p.text for p in question.strong_points)]
-    rows = meaning.similarity([s.text for s in counted] or [""], refs)
+    rows = meaning.similarity([s.meant for s in counted] or [""], refs)
     to_question = [r[0] for r in rows]
     to_points = [max(r[1:]) if len(r) > 1 else 0.0 for r in rows]
     coverage = analysis.coverage
-    lean, margin = _myth_lean([s.text for s in counted], myths, meaning)
+    lean, margin = _myth_lean([s.meant for s in counted], myths, meaning)
     return {
         "overall": sum(d.score * weights.get(d.id, 1.0) for d in dims) / total,
         "min_dim": float(min((d.score for d in dims), default=1)),

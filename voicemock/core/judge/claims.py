@@ -48,18 +48,34 @@ _REPORTED = re.compile(
     r" (?:\w+ )?(?:myth|misconception|misunderstanding|trap|fallacy|assumption)(?![a-z0-9])"
 )
 # A speaker correcting themselves: "ordering is global, no, actually, only per partition".
-_REPAIR = re.compile(
-    r"^(?:(?:um|uh|er|oh|so|well|and|but|or)\s)*(?:no|nope|wait|sorry|actually|correction|"
-    r"scratch that|i mean|let me correct|let me rephrase|rather|not quite|that s (?:not right|"
-    r"wrong|not true)|strike that|i take that back|hold on|that s a myth|that is a myth|"
-    r"which is (?:wrong|false|not true|a myth))(?![a-z0-9])"
+_OPENERS = r"(?:(?:um|uh|er|erm|hm|hmm|ah|oh|oops|okay|ok|right|so|well|and|but|or)\s)*"
+_TAKE_BACK = (
+    r"no|nope|wait|sorry|actually|correction|scratch that|i mean|let me correct|"
+    r"let me rephrase|let me restate|let me say that again|let me start again|rather|"
+    r"or rather|not quite|not exactly|that s (?:not right|wrong|not true|incorrect|"
+    r"backwards|a myth|not how it works|the other way (?:around|round))|that is (?:not right|"
+    r"wrong|not true|incorrect|a myth)|that isn t (?:right|true)|strike that|"
+    r"i take (?:that|it) back|hold on|hang on|i misspoke|my mistake|my bad|"
+    r"i had (?:that|it) (?:backwards|wrong)|i got (?:that|it) wrong|i was wrong|"
+    r"what i meant (?:was|is)|what i mean is|i should say|to correct myself|"
+    r"which is (?:wrong|false|not true|a myth)|it s the other way (?:around|round)"
 )
-
-
+_REPAIR = re.compile(rf"^{_OPENERS}(?:{_TAKE_BACK})(?![a-z0-9])")
 _LATER_REPAIR = re.compile(
-    r"(?<![a-z0-9])(?:no actually|no wait|wait no|sorry no|no sorry|actually no|scratch that|"
-    r"that s wrong|that is wrong|that s not right|that s not true|that s a myth|i take that back|"
-    r"let me correct)(?![a-z0-9])"
+    r"(?<![a-z0-9])(?:no actually|no wait|wait no|sorry no|no sorry|actually no|no no|"
+    r"scratch that|that s wrong|that is wrong|that s not right|that s not true|that s a myth|"
+    r"that s incorrect|that s backwards|i take that back|i take it back|let me correct|"
+    r"i misspoke|my mistake|strike that|i had that backwards|i got that wrong|"
+    r"that s not how it works|it s the other way around|the other way round)(?![a-z0-9])"
+)
+# Where, in a raw sentence, the speaker takes back what came before ("…, hm, no, scratch
+# that, it doesn't"): what follows is what they mean.
+_TAKEN_BACK_AT = re.compile(
+    r"(?i)(?:^|(?<=[\s,;:.\u2014\u2013-]))(?:no,?\s+(?:actually|wait|sorry)|(?:wait|sorry|actually)"
+    r",?\s+no|no,?\s+no|scratch that|that'?s (?:not right|wrong|not true|incorrect|backwards)|"
+    r"that is (?:not right|wrong|not true|incorrect)|i take (?:that|it) back|i misspoke|"
+    r"my mistake|strike that|let me correct(?: myself| that)?|i had (?:that|it) backwards|"
+    r"i got (?:that|it) wrong)(?![\w'])[\s,;:.!\u2014\u2013-]*"
 )
 
 
@@ -71,6 +87,16 @@ def repairs(clause: str) -> bool:
 def repaired_later(text: str) -> bool:
     """Whether normalised text, said after a claim, takes it back anywhere in it."""
     return bool(_LATER_REPAIR.search(text))
+
+
+def last_word(text: str) -> str:
+    """A raw sentence from the last point where the speaker takes back what they said, when
+    something follows it ("keys stay put, hm, no, scratch that, they move" → "they move");
+    else the sentence."""
+    ends = [m.end() for m in _TAKEN_BACK_AT.finditer(text)]
+    if ends and len(text[ends[-1] :].split()) >= 3:
+        return text[ends[-1] :].strip()
+    return text
 
 
 def reported(text: str) -> bool:

@@ -28,9 +28,13 @@ class DimensionScorer:
         rubric: Rubric,
         meaning: Meaning | None = None,
         markers: Mapping[str, PhraseSet] | None = None,
+        off_topic_caps: bool = True,
     ) -> None:
         self.options = rubric.judge
         self.meaning = meaning
+        self.off_topic_caps = off_topic_caps
+        """Whether an answer read as off topic has its scores held down (the rules alone);
+        with a committee calibration, which weighs relevance itself, it is a doubt instead."""
         # The reader compiles the same marker phrases: a scorer hands them over.
         self._markers = markers or {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
@@ -80,7 +84,7 @@ class DimensionScorer:
             # A wrong mechanism outweighs the right words around it.
             score = min(score, 1 if any(w.central for w in a.wrong_claims) else 2)
             missing.insert(0, "get the mechanism right: see the incorrect claims")
-        if a.off_topic:
+        if a.off_topic and self.off_topic_caps:
             score = 1
         return DimensionScore(
             dim.id, dim.title, score, tuple(evidence), tuple(missing), uncertain=doubt
@@ -128,7 +132,7 @@ class DimensionScorer:
         ]
         if not counted:
             return []
-        rows = self.meaning.similarity([s.text for s in counted], [dim.description])
+        rows = self.meaning.similarity([s.meant for s in counted], [dim.description])
         return [
             s.text
             for s, [sim] in zip(counted, rows, strict=True)
@@ -279,7 +283,7 @@ class DimensionScorer:
             if not reading.applies(dim.applies_when, analysis.question.text):
                 continue
             score = self._METHODS[dim.method](self, dim, analysis, spec)
-            if analysis.off_topic and score.score > 2:
+            if analysis.off_topic and self.off_topic_caps and score.score > 2:
                 score = replace(score, score=2)
             doubts = score.uncertain + self._doubts(dim, analysis)
             if doubts:
@@ -290,7 +294,10 @@ class DimensionScorer:
     def _doubts(self, dim: Dimension, a: Analysis) -> tuple[str, ...]:
         """Where the judge's signals disagree on a dimension, the reasons to doubt its score."""
         out: list[str] = []
-        if abs(a.relevance - a.off_topic_below) < 0.1 and any(s.counts for s in a.sentences):
+        said = any(s.counts for s in a.sentences)
+        if a.off_topic and not self.off_topic_caps and said:
+            out.append("reads as off the question: its words and meaning touch little of it")
+        elif abs(a.relevance - a.off_topic_below) < 0.1 and said:
             out.append("on topic or not is a close call")
         if dim.method == "concepts":
             named = [c for c in a.coverage if c.status == NAMED]

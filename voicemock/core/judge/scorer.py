@@ -57,7 +57,14 @@ class Scorer:
         # none, the rules' verdict stands alone.
         same = calibration is not None and meaning is not None and calibration.model == meaning.name
         self.calibration = calibration if same else None
-        self.dimensions = DimensionScorer(rubric, meaning, self.reader.markers)
+        # How little of the question an answer touches is measured too weakly to fail it on
+        # its own (on the dev set the cap caught 6 of 21 off-topic answers and held down 21
+        # on-topic ones): with a meaning model, the calibration fitted for it weighs
+        # relevance with everything else; read by phrases alone, the cap stays.
+        self.off_topic_caps = meaning is None
+        self.dimensions = DimensionScorer(
+            rubric, meaning, self.reader.markers, off_topic_caps=self.off_topic_caps
+        )
 
     def myths(
         self, question: Question, analysis: Analysis
@@ -112,7 +119,13 @@ class Scorer:
                 )
                 caps.append(INJECTION_CAP)
             if analysis.off_topic and any(a.strip() for a in answers):
-                caps.append(f"did not answer the question: “{shorten(question.text)}”")
+                if self.off_topic_caps:
+                    caps.append(f"did not answer the question: “{shorten(question.text)}”")
+                else:
+                    notes.append(
+                        f"may not answer the question “{shorten(question.text)}”: its words "
+                        "and meaning touch little of it"
+                    )
             central = [w for w in analysis.wrong_claims if w.central]
             if central or len({w.misconception.id for w in analysis.wrong_claims}) >= 2:
                 caps.append(WRONG_CLAIM_CAP)
