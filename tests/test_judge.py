@@ -231,6 +231,30 @@ def test_the_myths_an_answer_is_weighed_against_are_those_of_its_topics():
     assert kraft in dict(scorer.myths(question, wider))
 
 
+def test_a_proposal_in_an_unsure_voice_loses_one_point_of_decisiveness_at_most():
+    scorer = resources.scorer()
+    question = resources.bank().get("tech-schema-evolution")
+    sure = (
+        "We will add a compatibility check to every pull request, because a rename breaks "
+        "the readers. We will keep the old field for one release."
+    )
+    unsure = (
+        "Maybe we could add a compatibility check to every pull request, I guess, because a "
+        "rename probably breaks the readers. Perhaps we might keep the old field for one release."
+    )
+    menu = (
+        "One option is a compatibility check in the pull request. Another option is a review "
+        "board. Or we could just document it. It depends on the teams."
+    )
+
+    def decisiveness(text: str) -> int:
+        card = scorer.score_round("technical", [(question, [text])])
+        return card.dimension("decisiveness").score
+
+    assert 1 <= decisiveness(sure) - decisiveness(unsure) <= 1
+    assert decisiveness(menu) < decisiveness(unsure)
+
+
 def test_structure_rewards_density_not_length():
     scorer = resources.scorer()
     question = resources.bank().get("tech-schema-evolution")

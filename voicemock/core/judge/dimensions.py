@@ -201,7 +201,16 @@ class DimensionScorer:
         strong = self._count(counted, "strong_commit")
         hedges = self._count(counted, "hedge")
         options = self._count(counted, "options")
-        decided = commits + strong
+        # A proposal in an unsure voice is still a decision (a menu of options is not):
+        # hedging takes its point off below, and no more.
+        proposals = sum(
+            reading.tentative(s.norm)
+            for s in counted
+            if not self._markers["commit"].any(s.norm)
+            and not self._markers["strong_commit"].any(s.norm)
+        )
+        proposals = proposals if options < 2 else 0
+        decided = commits + strong + min(proposals, 3)
         if decided == 0:
             score = 1 if options >= 2 else 2
         else:

@@ -234,6 +234,24 @@ _IMPERATIVE = re.compile(
 )
 
 
+# A proposal made tentatively ("we could add a check", "I'd probably key by order id",
+# "maybe start with a cap"): a decision in an unsure voice, which hedging marks down by a point
+# but does not turn into no decision.
+_TENTATIVE = re.compile(
+    r"(?<![a-z0-9])(?:(?:we|you|i) (?:could|might|may|can)|(?:we|i|you) (?:d|would|should)"
+    r" (?:probably|maybe|perhaps|likely)|(?:maybe|perhaps|probably) (?:we|i|you) (?:d|would|"
+    r"should|could|can|will|ll)|(?:maybe|perhaps|probably) (?:just )?(?:start|go|use|add|key|"
+    r"build|ship|keep|set|cap|put|make|turn|run|move|pick|try))(?: (?:just|also|first|then|"
+    r"still))? (?!(?:be|have|not|say|see|think|guess|want|need|know|lose|get|end|break|fail|"
+    r"miss|hit|face|cause|lead|happen|notice|run out|suffer|hurt)(?![a-z0-9]))[a-z]{2,}"
+)
+
+
+def tentative(norm: str) -> int:
+    """Proposals made in an unsure voice in a sentence (normalised)."""
+    return len(_TENTATIVE.findall(norm))
+
+
 def imperative(norm: str) -> bool:
     """An instruction: the sentence opens with a verb in the imperative ("Key by order id")."""
     return bool(_IMPERATIVE.match(norm))
