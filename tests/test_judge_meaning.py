@@ -61,6 +61,29 @@ def test_misrecognised_jargon_is_read_as_the_term(scorer, heard, meant):
     assert meant in scorer.meaning.canonical(heard)
 
 
+def test_an_ordinary_word_is_read_as_a_term_only_beside_the_terms_usual_neighbours():
+    from voicemock.meaning import JargonNormaliser
+
+    jargon = JargonNormaliser(
+        ["Flink", "acks"],
+        ["a", "in", "of", "the", "an", "so", "with"],
+        references=[
+            "Run the Flink SQL statement on managed compute.",
+            "A Flink job keeps its state in checkpoints.",
+            "With acks set to all, every in sync replica holds the write.",
+            "The customer asks whether the write is safe.",
+        ],
+    )
+    assert jargon("I'd use blink SQL with windows") == "I'd use Flink SQL with windows"
+    assert jargon("the blink job lost its state") == "the Flink job lost its state"
+    assert jargon("in a blink of an eye") == "in a blink of an eye"  # no neighbour of Flink
+    assert jargon("set acts so every replica has the write") == (
+        "set acks so every replica has the write"
+    )
+    # "asks" is the reference texts' own prose: never a term, whatever stands beside it
+    assert jargon("he asks if the replica has the write") == "he asks if the replica has the write"
+
+
 def test_ordinary_words_are_not_rewritten(scorer):
     text = "I think the team should close the deal and ship the feature next quarter."
     assert scorer.meaning.canonical(text) == text

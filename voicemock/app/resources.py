@@ -125,7 +125,25 @@ def _reader(name: str) -> tuple[Meaning | None, str]:
         meaning.model_files(spec)
     except meaning.ModelMissing as exc:
         return None, f"read by phrases only: {exc}"
-    return meaning.Reader(meaning.SentenceModel(spec), judge_terms(), STOPWORDS), ""
+    model = meaning.SentenceModel(spec)
+    return meaning.Reader(model, judge_terms(), STOPWORDS, reference_texts()), ""
+
+
+def reference_texts() -> tuple[str, ...]:
+    """What the project says about its domain in its own words: the questions, their concepts'
+    hints and follow-ups, their strong points, and the reference facts, corrections and
+    challenges. The jargon normaliser learns from them which words stand next to a term."""
+    texts: list[str] = []
+    for question in bank().questions:
+        texts.append(question.text)
+        texts += [p.text for p in question.strong_points]
+        for concept in question.concepts:
+            texts += [concept.name, concept.follow_up, concept.hint]
+    for topic in knowledge().topics:
+        texts += topic.facts
+        for item in topic.misconceptions:
+            texts += [item.correction, item.challenge]
+    return tuple(t for t in texts if t)
 
 
 @lru_cache(maxsize=1)

@@ -37,11 +37,15 @@ class Reader:
     """Meaning and jargon for the judge: one model, one vocabulary."""
 
     def __init__(
-        self, model: SentenceModel, terms: Iterable[str], common_words: Iterable[str] = ()
+        self,
+        model: SentenceModel,
+        terms: Iterable[str],
+        common_words: Iterable[str] = (),
+        references: Iterable[str] = (),
     ) -> None:
         self.model = model
         self.name = model.name
-        self._jargon = JargonNormaliser(terms, common_words)
+        self._jargon = JargonNormaliser(terms, common_words, references=references)
 
     def similarity(self, texts: Sequence[str], references: Sequence[str]) -> list[list[float]]:
         if not texts or not references:

@@ -39,6 +39,11 @@ class JargonOptions:
     """Spelling similarity (0-100) a run that sounds like a term of several words needs."""
     sound_alike_word_ratio: float = 75.0
     """Spelling similarity a single word that sounds like a term needs ("cafka" → "Kafka")."""
+    context_window: int = 3
+    """Words either side of an ordinary word in which a term's usual neighbour must occur
+    for the word to be read as that term ("blink SQL" → "Flink SQL")."""
+    shortest_context_term: int = 4
+    """Terms shorter than this (letters) are never read into ordinary words."""
 
 
 class JargonNormaliser:
@@ -49,6 +54,7 @@ class JargonNormaliser:
         terms: Iterable[str],
         common_words: Iterable[str] = (),
         options: JargonOptions | None = None,
+        references: Iterable[str] = (),
     ) -> None:
         self.options = options or JargonOptions()
         self._spelling: dict[str, str] = {}
@@ -65,6 +71,7 @@ class JargonNormaliser:
         for key in self._spelling:
             if len(key) >= self.options.shortest_term and key.isalpha():
                 self._by_sound.setdefault(jellyfish.metaphone(key), []).append(key)
+        self._neighbours, self._prose = _neighbours(references, self._spelling, self._common)
 
     def _known(self, word: str) -> bool:
         """A vocabulary word, an inflection of one, or a common word: never rewritten alone."""
@@ -113,6 +120,32 @@ class JargonNormaliser:
                 best, best_ratio = candidate, ratio
         return self._spelling[best] if best else None
 
+    def _in_context(
+        self, words: tuple[str, ...], tokens: list[re.Match[str]], at: int, size: int
+    ) -> str | None:
+        """An ordinary word one letter off a term of the same length, read as the term where
+        one of the term's usual neighbours in the reference texts stands close by: "blink
+        SQL" is Flink SQL, "acts equals all" is acks=all; "in a blink" stays. Words the
+        reference texts themselves use as ordinary prose are never rewritten."""
+        if len(words) != 1:
+            return None
+        key = words[0].lower()
+        if key in self._prose or len(key) < self.options.shortest_context_term:
+            return None
+        if not key.isalpha() or key in self._words:
+            return None
+        window = self.options.context_window
+        near = {
+            t.group().lower()
+            for t in tokens[max(0, at - window) : at] + tokens[at + size : at + size + window]
+        }
+        for candidate, neighbours in self._neighbours.items():
+            if len(candidate) != len(key) or candidate == key:
+                continue
+            if sum(a != b for a, b in zip(key, candidate, strict=True)) == 1 and near & neighbours:
+                return self._spelling[candidate]
+        return None
+
     def __call__(self, text: str) -> str:
         tokens = list(_WORD.finditer(text))
         if not tokens:
@@ -127,7 +160,10 @@ class JargonNormaliser:
                 gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
                 if any(g.strip() for g in gaps):
                     continue
-                term = self._term_for(tuple(t.group() for t in run))
+                words = tuple(t.group() for t in run)
+                term = self._term_for(words)
+                if term is None and self._neighbours:
+                    term = self._in_context(words, tokens, i, size)
                 if term is not None:
                     out.append(text[last : run[0].start()])
                     out.append(term)
@@ -138,3 +174,29 @@ class JargonNormaliser:
                 i += 1
         out.append(text[last:])
         return "".join(out)
+
+
+def _neighbours(
+    references: Iterable[str], spelling: dict[str, str], common: set[str]
+) -> tuple[dict[str, set[str]], set[str]]:
+    """Per term (by its compact key), the words that stand next to it in the reference texts
+    (two either side, not common words); and every run of one to three words of those texts
+    that is not a term: the domain's ordinary prose."""
+    neighbours: dict[str, set[str]] = {}
+    prose: set[str] = set()
+    for text in references:
+        words = [w.lower() for w in _WORD.findall(text)]
+        for i in range(len(words)):
+            for size in (1, 2, 3):
+                run = words[i : i + size]
+                if len(run) < size:
+                    break
+                key = _compact("".join(run))
+                if key in spelling:
+                    around = words[max(0, i - 2) : i] + words[i + size : i + size + 2]
+                    neighbours.setdefault(key, set()).update(
+                        w for w in around if w not in common and _compact(w) != key
+                    )
+                else:
+                    prose.add(" ".join(run))
+    return neighbours, prose
