@@ -72,6 +72,10 @@ class JargonNormaliser:
             if len(key) >= self.options.shortest_term and key.isalpha():
                 self._by_sound.setdefault(jellyfish.metaphone(key), []).append(key)
         self._neighbours, self._prose = _neighbours(references, self._spelling, self._common)
+        self._by_length: dict[int, list[str]] = {}
+        for key in self._neighbours:
+            self._by_length.setdefault(len(key), []).append(key)
+        self._off_cache: dict[str, tuple[str, ...]] = {}
 
     def _known(self, word: str) -> bool:
         """A vocabulary word, an inflection of one, or a common word: never rewritten alone."""
@@ -139,12 +143,24 @@ class JargonNormaliser:
             t.group().lower()
             for t in tokens[max(0, at - window) : at] + tokens[at + size : at + size + window]
         }
-        for candidate, neighbours in self._neighbours.items():
-            if len(candidate) != len(key) or candidate == key:
-                continue
-            if sum(a != b for a, b in zip(key, candidate, strict=True)) == 1 and near & neighbours:
+        for candidate in self._one_letter_off(key):
+            if near & self._neighbours[candidate]:
                 return self._spelling[candidate]
         return None
+
+    def _one_letter_off(self, key: str) -> tuple[str, ...]:
+        """Terms (with neighbours) of the same length as ``key`` and one letter different."""
+        found = self._off_cache.get(key)
+        if found is None:
+            if len(self._off_cache) > _CACHE_LIMIT:
+                self._off_cache.clear()
+            found = tuple(
+                c
+                for c in self._by_length.get(len(key), ())
+                if sum(a != b for a, b in zip(key, c, strict=True)) == 1
+            )
+            self._off_cache[key] = found
+        return found
 
     def __call__(self, text: str) -> str:
         tokens = list(_WORD.finditer(text))
