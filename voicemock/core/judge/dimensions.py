@@ -33,8 +33,9 @@ class DimensionScorer:
         self.options = rubric.judge
         self.meaning = meaning
         self.off_topic_caps = off_topic_caps
-        """Whether an answer read as off topic has its scores held down (the rules alone);
-        with a committee calibration, which weighs relevance itself, it is a doubt instead."""
+        """Whether an answer read as off topic has its scores held down (read by phrases
+        alone); with the meaning model, whose calibration weighs relevance itself, it is a
+        doubt instead."""
         # The reader compiles the same marker phrases: a scorer hands them over.
         self._markers = markers or {name: PhraseSet(p) for name, p in rubric.markers.items()}
         self._lexicons = {name: PhraseSet(p) for name, p in rubric.lexicons.items()}
