@@ -19,7 +19,8 @@ TurnKind = Literal["question", "follow_up"]
 SessionStatus = Literal["in_progress", "complete", "incomplete"]
 
 
-def _words(raw: Any) -> tuple[Word, ...]:
+def words_from_dicts(raw: Any) -> tuple[Word, ...]:
+    """Words as a segment's ``words`` list keeps them (``Word.to_dict`` each)."""
     return tuple(
         Word(float(w["start"]), float(w["end"]), str(w["word"]), float(w.get("probability", 1)))
         for w in raw or ()
@@ -32,7 +33,7 @@ def segment_from_dict(data: Mapping[str, Any]) -> Segment:
         start=float(data["start"]),
         end=float(data["end"]),
         text=str(data["text"]),
-        words=_words(data.get("words")),
+        words=words_from_dicts(data.get("words")),
         avg_logprob=float(data.get("avg_logprob") or 0.0),
         no_speech_prob=float(data.get("no_speech_prob") or 0.0),
     )

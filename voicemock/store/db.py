@@ -23,8 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from voicemock.core.models import Segment, Word
-from voicemock.core.stored import LlmCall, SessionRow, StoredSession, StoredTurn
+from voicemock.core.models import Segment
+from voicemock.core.stored import (
+    LlmCall,
+    SessionRow,
+    StoredSession,
+    StoredTurn,
+    words_from_dicts,
+)
 from voicemock.errors import VoicemockError
 from voicemock.private import private_dir, tighten
 from voicemock.store.migrations import NewerSchema, migrate
@@ -537,10 +543,7 @@ class Store:
                     start=s["start_s"],
                     end=s["end_s"],
                     text=s["text"],
-                    words=tuple(
-                        Word(w["start"], w["end"], w["word"], w.get("probability", 1.0))
-                        for w in json.loads(s["words"])
-                    ),
+                    words=words_from_dicts(json.loads(s["words"])),
                     avg_logprob=s["avg_logprob"] or 0.0,
                     no_speech_prob=s["no_speech_prob"] or 0.0,
                 )
