@@ -181,6 +181,7 @@ class AnswerReader:
             wrong = tuple(m.id for m in self._claims.check(heard))
         split = reading.reason_split(norm, self.markers["reasoning"])
         concrete = reading.measured(norm) or self._all_terms.any(norm)
+        plain = last_word(heard).strip()
         lists = reading.list_like(text, norm, self._all_terms)
         if split is None or (lists and reading.enumeration(text)):
             # An enumeration explains nothing, even where a reason word sits inside it
@@ -193,7 +194,7 @@ class AnswerReader:
                 to_scorer,
                 wrong,
                 concrete=concrete,
-                plain=last_word(heard).strip(),
+                plain=plain,
             )
         head, reason = split
         # A list of terms with a reason tacked on is still a list: only what the reason
@@ -210,7 +211,7 @@ class AnswerReader:
             wrong,
             reason if head_is_list else norm,
             concrete=concrete,
-            plain=last_word(heard).strip(),
+            plain=plain,
         )
 
     def sentences(self, answers: Sequence[str]) -> tuple[Sentence, ...]:
