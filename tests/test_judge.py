@@ -5,6 +5,9 @@ and `voicemock eval` holds it to the committee's labels."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -414,3 +417,30 @@ def test_score_shows_the_incorrect_claim_and_the_challenge(voicemock, tmp_path):
     challenges = {m.challenge for m in resources.knowledge().misconceptions}
     follow = result.stdout.split("Next follow-up:", 1)[1].strip()
     assert follow in challenges
+
+
+@pytest.mark.slow
+def test_an_answer_reads_the_same_in_every_process():
+    # Phrase alternatives used to be ordered by a set's order, which changes with the hash
+    # seed: with PYTHONHASHSEED 3 and 4 this sentence was once a list and once not.
+    code = (
+        "from voicemock.app import resources\n"
+        "reader = resources.scorer(calibrated=False).reader\n"
+        "s = reader.sentences(['I would bring the designer and the engineering lead together, "
+        "make sure everyone feels heard, and then move forward.'])[0]\n"
+        "print(s.list_like, s.concrete, s.reasoning)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    seen = set()
+    for seed in ("3", "4", "5"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        seen.add(out.stdout)
+    assert len(seen) == 1, seen

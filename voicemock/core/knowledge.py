@@ -83,7 +83,8 @@ class PatternSet:
 
     def __init__(self, patterns: Iterable[str], where: str = "pattern") -> None:
         self.patterns = tuple(patterns)
-        cores = sorted({pattern_core(p, where) for p in self.patterns}, key=len, reverse=True)
+        # Longest first; ties in a fixed order, so every run reads a text the same way.
+        cores = sorted({pattern_core(p, where) for p in self.patterns}, key=lambda c: (-len(c), c))
         self._regex = (
             re.compile(_BEFORE + "(?:" + "|".join(cores) + ")" + _AFTER) if cores else None
         )

@@ -92,8 +92,10 @@ class PhraseSet:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases = tuple(phrases)
-        # Longest first, so "kafka streams" wins over "kafka" when spans are measured.
-        cores = sorted({phrase_core(p) for p in self.phrases}, key=len, reverse=True)
+        # Longest first, so "kafka streams" wins over "kafka" when spans are measured; ties
+        # in a fixed order (a set's order changes from run to run, and with it which of two
+        # alternatives matches, so the same answer could be read two ways).
+        cores = sorted({phrase_core(p) for p in self.phrases}, key=lambda c: (-len(c), c))
         alternation = _BEFORE + "(?:" + "|".join(cores) + ")" + _AFTER
         self._any = re.compile(alternation) if self.phrases else None
 
