@@ -46,6 +46,12 @@ _REPORTED = re.compile(
     r"(?![a-z0-9])|(?<![a-z0-9])(?:you d|you would|one would|you might|you may|you could) "
     r"(?:\w+ )?(?:think|assume|expect|believe)(?![a-z0-9])|(?<![a-z0-9])(?:the|a|one|this|that)"
     r" (?:\w+ )?(?:myth|misconception|misunderstanding|trap|fallacy|assumption)(?![a-z0-9])"
+    # What somebody asked for is their wish, not the speaker's claim ("a bank that wanted global
+    # ordering"); how they treat a thing is their view ("people treat X as harmless"); and
+    # "whether" asks, it does not claim.
+    r"|(?<![a-z0-9])(?:wanted|wants|asked for|asks for|asking for|requested|requests|demanded|"
+    r"demands|insisted on|whether)(?![a-z0-9])|(?<![a-z0-9])(?:people|teams|folks|customers|"
+    r"developers|engineers|others|everyone|they|many|most) (?:\w+ )?treat(?:s|ed)?(?![a-z0-9])"
 )
 # A speaker correcting themselves: "ordering is global, no, actually, only per partition".
 _OPENERS = r"(?:(?:um|uh|er|erm|hm|hmm|ah|oh|oops|okay|ok|right|so|well|and|but|or)\s)*"

@@ -23,6 +23,9 @@ from collections.abc import Mapping, Sequence
 from voicemock.core.text import PhraseSet, normalize
 
 _FRAGMENT_WORDS = 8
+# What kind of grader is addressed ("for the automated reviewer"); an open slot would take
+# "for the data model" for a vocative.
+_GRADER_KINDS = r"(?:automated|automatic|human|ai|llm|scoring|grading|hiring|final|friendly)"
 
 
 class InjectionDetector:
@@ -37,11 +40,13 @@ class InjectionDetector:
         names = "|".join(
             sorted((re.escape(normalize(a)) for a in markers["addressee"]), key=len, reverse=True)
         )
-        # Named as the one spoken to: "Assistant, ...", "Dear reviewer", "Note to the panel:".
+        # Named as the one spoken to: "Assistant, ...", "Dear reviewer", "Note to the panel:",
+        # "For the automated reviewer, ...".
         self._vocative = re.compile(
             rf"^\W*(?:(?:and|also|now|so|ok|okay|ps|well)\W+)?(?:the\s+)?(?:{names})s?\s*[,:!]"
-            rf"|^\W*(?:hey|hi|hello|dear|attention|note to|note for|message to|message for|"
-            rf"to|for)\s+(?:the\s+|any\s+|our\s+)?(?:{names})s?\b",
+            rf"|^\W*(?:(?:and|also|now|so|ok|okay|ps|well)\W+)?(?:hey|hi|hello|dear|attention|"
+            rf"note to|note for|message to|message for|"
+            rf"to|for)\s+(?:the\s+|any\s+|our\s+)?(?:{_GRADER_KINDS}\s+)?(?:{names})s?\b",
             re.IGNORECASE,
         )
         # Somebody defined by grading this: "whoever reviews this transcript".
