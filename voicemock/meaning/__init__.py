@@ -53,5 +53,8 @@ class Reader:
         matrix = self.model.embed(texts) @ self.model.references(references).T
         return matrix.tolist()  # type: ignore[no-any-return]
 
+    def centroid(self, texts: Sequence[str]) -> list[float]:
+        return self.model.embed(texts or [""]).mean(axis=0).tolist()  # type: ignore[no-any-return]
+
     def canonical(self, text: str) -> str:
         return self._jargon(text)

@@ -14,13 +14,17 @@ from typing import Protocol
 
 
 class Meaning(Protocol):
-    """A sentence-meaning model: cosine similarities, and jargon put right."""
+    """A sentence-meaning model: cosine similarities, a centroid, and jargon put right."""
 
     name: str
     """The model's short name, shown on the scorecard and in ``voicemock eval``."""
 
     def similarity(self, texts: Sequence[str], references: Sequence[str]) -> list[list[float]]:
         """For each text, its cosine similarity (-1 to 1) to each reference."""
+        ...
+
+    def centroid(self, texts: Sequence[str]) -> list[float]:
+        """Where ``texts`` sit together in the model's space: the mean of their embeddings."""
         ...
 
     def canonical(self, text: str) -> str:

@@ -13,7 +13,7 @@ from statistics import fmean
 
 from voicemock.core.bank import Question
 from voicemock.core.judge.analysis import EXPLAINED, Analysis, AnswerReader, Sentence
-from voicemock.core.judge.calibration import Calibration
+from voicemock.core.judge.calibration import Calibration, centroid
 from voicemock.core.judge.calibration import features as calibration_features
 from voicemock.core.judge.claims import WrongClaim
 from voicemock.core.judge.dimensions import DimensionScorer, _merge
@@ -206,7 +206,8 @@ class Scorer:
                     caps,
                     self.meaning,
                     self.myths(question, analysis),
-                )
+                ),
+                centroid(analysis, self.meaning),
             )
             for question, analysis in analyses
         )
