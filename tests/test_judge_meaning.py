@@ -214,15 +214,17 @@ def test_the_frozen_test_split_holds_the_figures_reported(scorer):
     report = evaluate(cases, scorer.score_round)
     # Measured on the split it was never tuned on (the closing note has before and after);
     # floors a little under what was measured, so a change that makes it worse fails here.
-    assert report.pairwise >= 0.88, report.misses
+    # The bar, held: measured 0.921, stuffed 0.91, 60/69 strong answers passed,
+    # 73/77 weak ones failed, no wrong answer above no hire.
+    assert report.pairwise >= 0.85, report.misses
     assert report.traps["stuffed"].agreed / report.traps["stuffed"].pairs >= 0.85
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
-    assert passed / of >= 0.84
+    assert passed / of >= 0.85
     failed, of = report._band_share("fail")
-    assert failed / of >= 0.88
+    assert failed / of >= 0.90
     assert report.false_alarms == 0
-    assert len(report.wrong_above_no_hire) <= 3
+    assert report.wrong_above_no_hire == []
 
 
 @pytest.mark.slow
@@ -230,8 +232,8 @@ def test_the_second_test_split_holds_the_figures_reported(scorer):
     cases = load_set(DATA / "judge-test-2.toml", resources.bank(), scorer.meaning)
     report = evaluate(cases, scorer.score_round)
     # Written after the judge first changed, by another writer; floors a little under what
-    # was measured (pairwise 0.815, strong passed 0.85, weak failed 0.97).
-    assert report.pairwise >= 0.78, report.misses
+    # was measured (pairwise 0.825, strong passed 0.83, weak failed 0.97), short of the bar.
+    assert report.pairwise >= 0.80, report.misses
     assert report.max_lift <= 0.1
     passed, of = report._band_share("pass")
     assert passed / of >= 0.80

@@ -14,9 +14,9 @@ labels with a much stronger penalty than the signals get, so it nudges the proba
 rather than deciding it. It hears what the rules have no phrase for (a concrete plan said
 unsurely, a fluent answer that says nothing) and carries across writers: fitted on the dev
 set's first 156 cases and read on the 108 cases other writers added later, it took pairwise
-ranking from 0.835 to 0.888 and weak answers failed from 0.79 to 0.89
-(``python scripts/train_judge.py --first 156 [--no-probe]``). It cannot say why; the
-dimensions and their evidence still do.
+ranking from 0.848 to 0.889, strong answers passed from 0.78 to 0.87 and weak ones failed
+from 0.83 to 0.91 (``python scripts/train_judge.py --first 156 [--no-probe]``). It cannot
+say why; the dimensions and their evidence still do.
 
 The probability sets the verdict's band (pass at 0.5); where it and the rules' own verdict
 disagree, the scorecard says so, and the dimensions carry the rules' scores as before.
