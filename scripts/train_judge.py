@@ -167,7 +167,7 @@ def main() -> int:
         xs = np.hstack([xs, (c - c_means) / c_scales])
         penalty = np.concatenate([penalty, np.full(c.shape[1], PROBE_L2)])
 
-    what = f"{'' if args.no_probe else ', with the probe'}"
+    what = "" if args.no_probe else ", with the probe"
     if args.first:
         # Fitted on the set's first cases, read on the later ones (other writers, other days).
         first = set(list(dict.fromkeys(case_ids))[: args.first])
