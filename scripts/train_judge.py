@@ -112,6 +112,10 @@ def main() -> int:
         help="fit the signals alone, without the centroid (to compare; --check needs the probe)",
     )
     args = parser.parse_args()
+    if args.check and (args.no_probe or args.first):
+        parser.error(
+            "--check compares the file with the full fit: leave out --no-probe and --first"
+        )
 
     import tomllib
 
